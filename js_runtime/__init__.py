@@ -1,0 +1,10 @@
+"""js_runtime: connector JavaScript in embedded engines (QuickJS via quickjs-ng, V8 via mini-racer).
+
+    engine.py            the Engine protocol and `create_engine`
+    quickjs_engine.py    QuickJS implementation      v8_engine.py   V8 implementation
+    lanes.py             threads that own engine contexts (script work never runs on the event loop)
+    modules.py           ES module / CommonJS source -> one factory function (tree-sitter parser)
+    prelude.py, shims/   the JavaScript globals connector code expects (fetch, axios, URL, Buffer...)
+    session.py           the bridge loop that drives one method call to completion
+    http.py, limits.py   the request/response messages and the per-job limits
+"""

@@ -1,0 +1,25 @@
+"""Per-job resource limits: an immutable value with sane defaults and `with_*`-style copying."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every limit a job runs under. Sizes are bytes, times seconds."""
+
+    timeout: float = 30.0
+    memory: int = 64 * 1024 * 1024
+    stack: int = 1024 * 1024
+    max_requests: int = 50
+    max_response_bytes: int = 10 * 1024 * 1024
+    max_log_bytes: int = 64 * 1024
+    max_log_entries: int = 1000
+    max_output_bytes: int = 1024 * 1024
+
+    def with_timeout(self, seconds: float) -> Limits:
+        return replace(self, timeout=seconds)
+
+
+DEFAULT_LIMITS = Limits()

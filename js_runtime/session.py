@@ -1,0 +1,242 @@
+"""The bridge loop: drives one method call in one fresh engine until its promise settles.
+
+Each step runs on the job's lane thread: deliver what Python has (responses, due timers), run the
+promise callbacks, then poll the queued requests, timers and logs. Between steps, on the event loop,
+the session performs the queued requests through the job's `Send` and sleeps until the next timer.
+The job's wall-clock budget covers all of it: evaluation, pending promises, timers and requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from executor.errors import (
+    ConnectorInvalid,
+    ExecutorError,
+    InvalidOutput,
+    JobTimeout,
+    MemoryLimitExceeded,
+    NetworkBlocked,
+    NetworkError,
+    ScriptError,
+    error_from_code,
+)
+from js_runtime.engine import Engine, EngineKind, create_engine
+from js_runtime.http import HttpRequest, HttpResponse, Send
+from js_runtime.lanes import LanePool
+from js_runtime.limits import Limits
+from js_runtime.modules import ModuleCode
+from js_runtime.prelude import prelude_source
+
+
+@dataclass(frozen=True)
+class MethodCall:
+    """What to run: a loaded module, the export to call and its JSON context."""
+
+    module: ModuleCode
+    export_name: str
+    context: dict[str, Any]
+
+
+@dataclass
+class Trace:
+    """What a job did, kept even when it fails: log lines and a summary of each request."""
+
+    logs: list[dict[str, str]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    logs_truncated: bool = False
+
+
+_DEFAULT_LANES = LanePool()
+
+
+async def run_method(
+    call: MethodCall,
+    *,
+    engine: EngineKind,
+    send: Send,
+    limits: Limits,
+    trace: Trace,
+    lanes: LanePool | None = None,
+) -> Any:
+    """Run `call` to completion and return its JSON output, or raise an ExecutorError."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limits.timeout
+    pool = lanes or _DEFAULT_LANES
+    lane = pool.acquire()
+    js: Engine | None = None
+    try:
+        js = await lane.run(create_engine, engine, limits)
+        snapshot = await lane.run(_start, js, call, limits, deadline - loop.time())
+        return await _drive(js, lane, snapshot, send, limits, trace, deadline)
+    finally:
+        if js is not None:
+            await lane.run(js.close)
+        pool.release(lane)
+
+
+async def _drive(js, lane, snapshot, send, limits, trace, deadline) -> Any:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    in_flight: dict[asyncio.Task[HttpResponse], int] = {}
+    try:
+        while True:
+            _collect_logs(snapshot, trace)
+            if snapshot["settled"] is not None:
+                return _outcome(snapshot["settled"], limits)
+            for item in snapshot["requests"]:
+                _count_request(trace, limits)
+                request = _to_request(item)
+                trace.requests.append({"method": request.method, "url": request.url, "status": None})
+                task = asyncio.ensure_future(send(request))
+                in_flight[task] = len(trace.requests) - 1
+                task.id = item["id"]  # type: ignore[attr-defined]
+            delivery = await _wait(in_flight, snapshot["nextTimer"], trace, deadline - loop.time())
+            snapshot = await lane.run(_step, js, json.dumps(delivery), deadline - loop.time())
+    finally:
+        for task in in_flight:
+            task.cancel()
+
+
+async def _wait(in_flight, next_timer_ms, trace, remaining) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    if remaining <= 0:
+        raise JobTimeout("the job exceeded its time limit")
+    if not in_flight and next_timer_ms is None:
+        raise JobTimeout("the method's promise can never settle: it waits on no request or timer")
+    wait_for = remaining if next_timer_ms is None else min(remaining, next_timer_ms / 1000)
+    done: set[asyncio.Task[HttpResponse]] = set()
+    if in_flight:
+        done, _ = await asyncio.wait(in_flight, timeout=wait_for, return_when=asyncio.FIRST_COMPLETED)
+    else:
+        await asyncio.sleep(wait_for)
+    if not done and wait_for >= remaining:
+        raise JobTimeout("the job exceeded its time limit")
+    responses = [_deliverable(task, trace.requests[in_flight.pop(task)]) for task in done]
+    return {"responses": responses, "fireTimers": True}
+
+
+def _deliverable(task: asyncio.Task[HttpResponse], summary: dict[str, Any]) -> dict[str, Any]:
+    request_id = task.id  # type: ignore[attr-defined]
+    exc = task.exception()
+    if exc is None:
+        response = task.result()
+        summary["status"] = response.status
+        return {"id": request_id, "response": _response_to_js(response)}
+    if isinstance(exc, ExecutorError) and exc.fatal:
+        raise exc
+    if isinstance(exc, NetworkError):
+        summary["error"] = exc.code
+        errno = str(exc.details.get("errno", "ECONNREFUSED"))
+        return {"id": request_id, "error": {"__ceNetwork": {"code": errno}, "message": exc.message}}
+    if isinstance(exc, ExecutorError):
+        raise exc
+    raise exc
+
+
+def _count_request(trace: Trace, limits: Limits) -> None:
+    if len(trace.requests) >= limits.max_requests:
+        raise NetworkBlocked(f"the job made more than {limits.max_requests} HTTP requests (the per-job limit)")
+
+
+def _to_request(item: dict[str, Any]) -> HttpRequest:
+    body = item.get("body")
+    raw: bytes | None = None
+    if isinstance(body, dict):
+        raw = base64.b64decode(body["base64"]) if "base64" in body else str(body.get("text", "")).encode()
+    headers = tuple((str(k), str(v)) for k, v in item.get("headers") or ())
+    max_redirects = item.get("maxRedirects")
+    return HttpRequest(
+        method=str(item.get("method") or "GET").upper(),
+        url=str(item["url"]),
+        headers=headers,
+        body=raw,
+        follow_redirects=bool(item.get("followRedirects", True)),
+        max_redirects=10 if max_redirects is None else int(max_redirects),
+    )
+
+
+def _response_to_js(response: HttpResponse) -> dict[str, Any]:
+    try:
+        body: dict[str, str] = {"text": response.body.decode("utf-8")}
+    except UnicodeDecodeError:
+        body = {"base64": base64.b64encode(response.body).decode("ascii")}
+    return {
+        "status": response.status,
+        "statusText": response.reason,
+        "headers": [list(h) for h in response.headers],
+        "url": response.url,
+        "redirected": response.redirected,
+        "body": body,
+    }
+
+
+def _collect_logs(snapshot: dict[str, Any], trace: Trace) -> None:
+    trace.logs.extend(snapshot["logs"])
+    if snapshot.get("logsTruncated") and not trace.logs_truncated:
+        trace.logs_truncated = True
+        trace.logs.append({"level": "warn", "message": "[further log lines dropped: the job's log limit]"})
+
+
+def _outcome(settled: dict[str, Any], limits: Limits) -> Any:
+    if settled.get("ok"):
+        value = settled["value"]
+        if len(json.dumps(value)) > limits.max_output_bytes:
+            raise InvalidOutput(f"the method's output exceeds {limits.max_output_bytes} bytes")
+        return value
+    if "invalidOutput" in settled:
+        raise InvalidOutput(settled["invalidOutput"])
+    if settled.get("noExport"):
+        raise ConnectorInvalid("the module exports no function for this method")
+    raise _script_failure(settled["error"])
+
+
+def _script_failure(error: dict[str, Any]) -> ExecutorError:
+    message = str(error.get("message", ""))
+    carried = error.get("executorError")
+    if isinstance(carried, dict) and "code" in carried:
+        err = error_from_code(str(carried["code"]), str(carried.get("message", message)))
+        err.details.update(carried.get("details") or {})
+        return err
+    if error.get("network"):
+        return NetworkError(message, details={"errno": error["network"].get("code")})
+    if error.get("name") == "InternalError" and message == "out of memory":
+        return MemoryLimitExceeded("the script exceeded its memory limit")
+    return ScriptError(message)
+
+
+# ---- steps: these run on the lane thread ----
+
+def _start(js: Engine, call: MethodCall, limits: Limits, remaining: float) -> dict[str, Any]:
+    js.eval(prelude_source(), timeout=remaining)
+    options = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
+    js.eval(f"__ce.configure({_js_string(json.dumps(options))})", timeout=remaining)
+    context = _js_string(json.dumps(call.context))
+    js.eval(f"__ce.start({call.module.factory}, {_js_string(call.export_name)}, {context})",
+            timeout=remaining)
+    return _poll(js, remaining)
+
+
+def _step(js: Engine, delivery: str, remaining: float) -> dict[str, Any]:
+    js.eval(f"__ce.deliver({_js_string(delivery)})", timeout=remaining)
+    return _poll(js, remaining)
+
+
+def _poll(js: Engine, remaining: float) -> dict[str, Any]:
+    js.settle(timeout=remaining)
+    text = js.eval("__ce.poll()", timeout=remaining)
+    if text is None:
+        raise ScriptError("the script replaced the executor's bridge")
+    snapshot: dict[str, Any] = json.loads(text)
+    settled = snapshot["settled"]
+    failed = settled is not None and not settled.get("ok")
+    if failed and js.memory_exhausted(bool(settled.get("error", {}).get("nullish"))):
+        raise MemoryLimitExceeded("the script exceeded its memory limit")
+    return snapshot
+
+
+def _js_string(text: str) -> str:
+    """A JS string literal for `text` (JSON string syntax is valid JS)."""
+    return json.dumps(text)

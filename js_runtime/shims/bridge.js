@@ -1,0 +1,178 @@
+// The bridge between a job's script and the Python session driving it.
+//
+// Nothing here calls into Python: requests, timers and log lines are queued in `state`, and the
+// session collects them with __ce.poll() between evaluation steps, then hands results back with
+// __ce.deliver(). `host` is the private API the other shims are given; scripts never see it.
+// This file is the first part of the prelude: `const host` is in scope for every later shim.
+'use strict';
+
+const state = {
+  outbox: [],
+  pending: new Map(),
+  nextRequestId: 1,
+  timers: new Map(),
+  nextTimerId: 1,
+  logs: [],
+  logBytes: 0,
+  logBudget: { bytes: 65536, entries: 1000 },
+  logsTruncated: false,
+  settled: null,
+};
+
+function describe(value, depth) {
+  if (typeof value === 'string') return depth === 0 ? value : JSON.stringify(value);
+  if (value === undefined) return 'undefined';
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return String(value) + 'n';
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'function') return '[Function: ' + (value.name || '(anonymous)') + ']';
+  if (value instanceof Error) return value.stack ? String(value.stack) : value.name + ': ' + value.message;
+  if (depth > 2) return Array.isArray(value) ? '[Array]' : '[Object]';
+  try {
+    if (Array.isArray(value)) return '[ ' + value.map((v) => describe(v, depth + 1)).join(', ') + ' ]';
+    const keys = Object.keys(value);
+    if (keys.length === 0) return '{}';
+    return '{ ' + keys.map((k) => k + ': ' + describe(value[k], depth + 1)).join(', ') + ' }';
+  } catch (e) {
+    return '[object]';
+  }
+}
+
+function formatLogArgs(args) {
+  const parts = [];
+  for (let i = 0; i < args.length; i++) parts.push(describe(args[i], 0));
+  return parts.join(' ');
+}
+
+const host = {
+  /** Queue an HTTP request; resolves with the session's response, rejects with {code, message}. */
+  request(req) {
+    return new Promise((resolve, reject) => {
+      const id = state.nextRequestId++;
+      state.pending.set(id, { resolve, reject });
+      state.outbox.push({
+        id,
+        method: req.method,
+        url: req.url,
+        headers: req.headers || [],
+        body: req.body === undefined ? null : req.body,
+        followRedirects: req.followRedirects !== false,
+        maxRedirects: req.maxRedirects === undefined ? null : req.maxRedirects,
+      });
+    });
+  },
+
+  log(level, args) {
+    if (state.logsTruncated) return;
+    const message = formatLogArgs(args);
+    if (state.logs.length >= state.logBudget.entries ||
+        state.logBytes + message.length > state.logBudget.bytes) {
+      state.logsTruncated = true;
+      return;
+    }
+    state.logBytes += message.length;
+    state.logs.push({ level, message });
+  },
+
+  setTimer(callback, delay, args, repeat) {
+    const id = state.nextTimerId++;
+    const ms = Math.max(0, Number(delay) || 0);
+    state.timers.set(id, { callback, args, due: Date.now() + ms, ms, repeat });
+    return id;
+  },
+
+  clearTimer(id) {
+    state.timers.delete(id);
+  },
+};
+
+// ---- strict output serialisation: JSON or a clear reason why not ----
+
+class NotJson extends Error {}
+
+function toJsonValue(value, path, seen) {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'bigint') throw new NotJson('a BigInt at ' + path);
+  if (typeof value === 'function') throw new NotJson('a function at ' + path);
+  if (typeof value === 'symbol') throw new NotJson('a symbol at ' + path);
+  if (typeof value.toJSON === 'function') return toJsonValue(value.toJSON(), path, seen);
+  if (seen.indexOf(value) !== -1) throw new NotJson('a circular reference at ' + path);
+  seen.push(value);
+  let out;
+  if (Array.isArray(value)) {
+    out = value.map((v, i) => (v === undefined ? null : toJsonValue(v, path + '[' + i + ']', seen)));
+  } else {
+    out = {};
+    for (const key of Object.keys(value)) {
+      if (value[key] !== undefined) out[key] = toJsonValue(value[key], path + '.' + key, seen);
+    }
+  }
+  seen.pop();
+  return out;
+}
+
+function describeError(reason) {
+  if (reason instanceof Error || (reason && typeof reason === 'object' && 'message' in reason)) {
+    const out = { name: String(reason.name || 'Error'), message: String(reason.message) };
+    if (reason.__ceError) out.executorError = reason.__ceError;
+    if (reason.__ceNetwork) out.network = reason.__ceNetwork;
+    return out;
+  }
+  const out = { name: 'Error', message: describe(reason, 0) };
+  if (reason === null || reason === undefined) out.nullish = true;
+  return out;
+}
+
+function settle(ok, value) {
+  if (state.settled) return;
+  if (!ok) {
+    state.settled = { ok: false, error: describeError(value) };
+    return;
+  }
+  try {
+    const json = value === undefined ? null : toJsonValue(value, 'output', []);
+    state.settled = { ok: true, value: json };
+  } catch (e) {
+    state.settled = e instanceof NotJson
+      ? { ok: false, invalidOutput: 'the method returned ' + e.message + ', which is not JSON' }
+      : { ok: false, error: describeError(e) };
+  }
+}
+
+function fireDueTimers() {
+  const now = Date.now();
+  const due = [];
+  for (const [id, t] of state.timers) if (t.due <= now) due.push([id, t]);
+  due.sort((a, b) => a[1].due - b[1].due || a[0] - b[0]);
+  for (const [id, t] of due) {
+    if (!state.timers.has(id)) continue;
+    if (t.repeat) t.due = now + Math.max(1, t.ms); else state.timers.delete(id);
+    try { t.callback.apply(undefined, t.args); } catch (e) { settle(false, e); }
+  }
+}
+
+function nextTimerDelay() {
+  let next = null;
+  for (const t of state.timers.values()) if (next === null || t.due < next) next = t.due;
+  return next === null ? null : Math.max(0, next - Date.now());
+}
+
+const modules = { axios: null };
+
+function requireModule(name) {
+  if (Object.prototype.hasOwnProperty.call(modules, name) && modules[name]) return modules[name];
+  const err = new Error("Cannot find module '" + String(name) + "': connector code may only import 'axios'");
+  err.code = 'MODULE_NOT_FOUND';
+  throw err;
+}
+host.defineGlobal = (name, value) => {
+  const existing = Object.getOwnPropertyDescriptor(globalThis, name);
+  if (existing && !existing.configurable) {
+    globalThis[name] = value;  // an engine's own `var` global (mini-racer's setTimeout): replace its value
+  } else {
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  }
+};
+host.registerModule = (name, value) => { modules[name] = value; };
+host.require = requireModule;

@@ -1,0 +1,67 @@
+// The last part of the prelude: the entry points the Python session calls.
+
+function pickExport(moduleObject, exportName) {
+  const exp = moduleObject.exports;
+  if (exp && typeof exp.default === 'function') return exp.default;
+  if (typeof exp === 'function') return exp;
+  if (exp && typeof exp[exportName] === 'function') return exp[exportName];
+  const functions = exp && typeof exp === 'object'
+    ? Object.keys(exp).filter((k) => typeof exp[k] === 'function') : [];
+  if (functions.length === 1) return exp[functions[0]];
+  return null;
+}
+
+Object.defineProperty(globalThis, '__ce', {
+  enumerable: false,
+  configurable: false,
+  writable: false,
+  value: Object.freeze({
+    configure(optionsJson) {
+      const options = JSON.parse(optionsJson);
+      state.logBudget = { bytes: options.maxLogBytes, entries: options.maxLogEntries };
+    },
+    start(factory, exportName, contextJson) {
+      const moduleObject = { exports: {} };
+      try {
+        factory(moduleObject, moduleObject.exports, host.require);
+        const fn = pickExport(moduleObject, exportName);
+        if (!fn) {
+          state.settled = { ok: false, noExport: true };
+          return;
+        }
+        const context = JSON.parse(contextJson);
+        if (context.__apiClient !== undefined) {
+          const client = host.makeApiClient(context.__apiClient);
+          delete context.__apiClient;
+          context.apiClient = client;
+          context.externalApiClient = client;
+        }
+        Promise.resolve(fn(context)).then((v) => settle(true, v), (e) => settle(false, e));
+      } catch (e) {
+        settle(false, e);
+      }
+    },
+    poll() {
+      const snapshot = {
+        settled: state.settled,
+        requests: state.outbox,
+        logs: state.logs,
+        logsTruncated: state.logsTruncated,
+        nextTimer: nextTimerDelay(),
+      };
+      state.outbox = [];
+      state.logs = [];
+      return JSON.stringify(snapshot);
+    },
+    deliver(deliveryJson) {
+      const delivery = JSON.parse(deliveryJson);
+      for (const item of delivery.responses || []) {
+        const waiter = state.pending.get(item.id);
+        if (!waiter) continue;
+        state.pending.delete(item.id);
+        if (item.error) waiter.reject(item.error); else waiter.resolve(item.response);
+      }
+      if (delivery.fireTimers) fireDueTimers();
+    },
+  }),
+});

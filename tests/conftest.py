@@ -1,0 +1,129 @@
+"""Shared fixtures: both engines, a real local HTTP server that records what it receives, and a
+helper that runs connector source through the real runtime."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from js_runtime.engine import ENGINE_KINDS
+from js_runtime.http import HttpRequest, HttpResponse
+from js_runtime.limits import Limits
+from js_runtime.modules import load_module
+from js_runtime.session import MethodCall, Trace, run_method
+
+
+@pytest.fixture(params=ENGINE_KINDS)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Every engine-level test runs on QuickJS and on V8."""
+    return str(request.param)
+
+
+@dataclass
+class Received:
+    """One request as the local server saw it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class RecordingServer:
+    """A real aiohttp server on 127.0.0.1: records requests, answers with queued or routed replies."""
+
+    server: TestServer
+    received: list[Received] = field(default_factory=list)
+    routes: dict[tuple[str, str], Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(
+        default_factory=dict
+    )
+
+    @property
+    def base(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    def route(self, method: str, path: str, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> None:
+        self.routes[(method.upper(), path)] = handler
+
+    def reply(self, method: str, path: str, *, status: int = 200, json_body: Any = None,
+              text: str | None = None, headers: dict[str, str] | None = None) -> None:
+        async def handler(_: web.Request) -> web.StreamResponse:
+            if json_body is not None:
+                return web.json_response(json_body, status=status, headers=headers)
+            return web.Response(text=text or "", status=status, headers=headers)
+        self.route(method, path, handler)
+
+
+@pytest.fixture
+async def api_server() -> AsyncIterator[RecordingServer]:
+    holder: dict[str, RecordingServer] = {}
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        rec = holder["s"]
+        body = await request.read()
+        rec.received.append(Received(request.method, request.path, dict(request.query),
+                                     dict(request.headers), body))
+        handler = rec.routes.get((request.method, request.path))
+        if handler is None:
+            return web.json_response({"error": "no route"}, status=404)
+        return await handler(request)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    holder["s"] = RecordingServer(server)
+    yield holder["s"]
+    await server.close()
+
+
+@pytest.fixture
+async def direct_send() -> AsyncIterator[Callable[[HttpRequest], Awaitable[HttpResponse]]]:
+    """Performs requests with aiohttp and no network policy (for tests of the JS shims only)."""
+    async with aiohttp.ClientSession(auto_decompress=True) as session:
+        async def send(req: HttpRequest) -> HttpResponse:
+            async with session.request(req.method, req.url, headers=list(req.headers), data=req.body,
+                                       allow_redirects=req.follow_redirects,
+                                       skip_auto_headers=("User-Agent", "Content-Type")) as resp:
+                body = await resp.read()
+                return HttpResponse(resp.status, resp.reason or "", tuple(resp.headers.items()), body,
+                                    str(resp.url), redirected=bool(resp.history))
+        yield send
+
+
+@dataclass
+class JsRun:
+    """The result of running a snippet: output or error, plus what it logged and requested."""
+
+    output: Any = None
+    error: Exception | None = None
+    trace: Trace = field(default_factory=Trace)
+
+
+@pytest.fixture
+def run_js(engine: str, direct_send: Callable[[HttpRequest], Awaitable[HttpResponse]]):  # type: ignore[no-untyped-def]
+    """`await run_js(source, context={}, limits=Limits(), send=None)` on the current engine."""
+    async def run(source: str, context: dict[str, Any] | None = None, *, limits: Limits | None = None,
+                  send: Callable[[HttpRequest], Awaitable[HttpResponse]] | None = None,
+                  export: str = "run") -> JsRun:
+        result = JsRun()
+        call = MethodCall(load_module(source, "test.js"), export, context or {})
+        try:
+            result.output = await run_method(call, engine=engine, send=send or direct_send,  # type: ignore[arg-type]
+                                             limits=limits or Limits(timeout=10), trace=result.trace)
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            result.error = exc
+        return result
+    return run
