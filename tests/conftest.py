@@ -127,3 +127,32 @@ def run_js(engine: str, direct_send: Callable[[HttpRequest], Awaitable[HttpRespo
             result.error = exc
         return result
     return run
+
+
+@pytest.fixture
+async def live_send() -> AsyncIterator[Callable[[HttpRequest], Awaitable[HttpResponse]]]:
+    """The real LiveTransport, with loopback allowed so tests can reach their local servers."""
+    from executor.transport import LiveTransport, NetworkPolicy
+
+    policy = NetworkPolicy.from_strings(["127.0.0.1", "localhost"])
+    async with LiveTransport(policy, max_response_bytes=Limits().max_response_bytes) as transport:
+        yield transport.send
+
+
+@pytest.fixture
+def run_connector(engine: str, live_send):  # type: ignore[no-untyped-def]
+    """`await run_connector(files_or_dir, method, input={}, send=None, auth_option=None)` -> JobResult."""
+    from pathlib import Path
+
+    from executor.connector import load_connector_dir, load_connector_files
+    from executor.jobs import Job, JobInput, run_job
+
+    async def run(source: Any, method: str, job_input: dict[str, Any] | None = None, *,
+                  send: Callable[[HttpRequest], Awaitable[HttpResponse]] | None = None,
+                  auth_option: str | None = None, limits: Limits | None = None):  # type: ignore[no-untyped-def]
+        connector = (load_connector_dir(Path(source)) if isinstance(source, str | Path)
+                     else load_connector_files(source))
+        job = Job(connector=connector, method=method, input=JobInput.from_json(job_input or {}),
+                  engine=engine, auth_option=auth_option, limits=limits or Limits(timeout=10))  # type: ignore[arg-type]
+        return await run_job(job, send=send or live_send)
+    return run

@@ -1,0 +1,40 @@
+"""Validating data against a connector's data schemas without ever echoing the data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+
+
+def schema_problems(schema: Mapping[str, Any] | None, value: Any, label: str) -> list[str]:
+    """Readable problems of `value` against `schema`, each naming a field path, never a value."""
+    if not schema:
+        return []
+    validator = jsonschema.Draft7Validator(_plain(schema))
+    problems = []
+    for error in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path))):
+        path = ".".join([label, *map(str, error.path)])
+        problems.append(_describe(error, path))
+    return problems
+
+
+def _describe(error: jsonschema.ValidationError, path: str) -> str:
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        return "; ".join(f"{path}.{name} is required" for name in missing)
+    if error.validator == "type":
+        return f"{path} must be of type {error.validator_value}"
+    if error.validator == "enum":
+        return f"{path} must be one of the allowed values"
+    return f"{path} does not satisfy '{error.validator}'"
+
+
+def _plain(value: Any) -> Any:
+    """MappingProxy-frozen schemas back to plain dicts for jsonschema."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,77 @@
+"""JobContext: everything one job owns (engine choice, transport, trace, secrets, deadline) and the
+one place that calls a method implementation, JavaScript or mapping."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from executor.connector import AuthSpec, Connector, MethodImpl
+from executor.errors import JobTimeout
+from executor.jobs.input import JobInput
+from executor.secrets import Secrets
+from js_runtime.engine import EngineKind
+from js_runtime.http import Send
+from js_runtime.lanes import LanePool
+from js_runtime.limits import Limits
+from js_runtime.session import MethodCall, Trace, run_method
+
+
+@dataclass
+class JobContext:
+    """Per-job state. `credentials` changes as the job refreshes or creates them."""
+
+    connector: Connector
+    auth: AuthSpec
+    input: JobInput
+    engine: EngineKind
+    limits: Limits
+    send: Send
+    secrets: Secrets
+    deadline: float
+    lanes: LanePool | None = None
+    trace: Trace = field(default_factory=Trace)
+    credentials: dict[str, Any] | None = None
+    credentials_changed: bool = False
+
+    def remaining(self) -> float:
+        """Seconds left in the job's wall-clock budget."""
+        left = self.deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise JobTimeout("the job exceeded its time limit")
+        return left
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        """The method context: the input's documented keys, current credentials, then `extra`."""
+        context = self.input.base_context()
+        if self.credentials is not None:
+            context["credentials"] = dict(self.credentials)
+        context.update({k: v for k, v in extra.items() if v is not None})
+        return context
+
+    def update_credentials(self, new: dict[str, Any], *, merge: bool = True) -> dict[str, Any]:
+        """Shallow-merge (or replace with) new credentials; their values become secrets."""
+        base = dict(self.credentials or {}) if merge else {}
+        base.update(new)
+        self.credentials = base
+        self.credentials_changed = True
+        self.secrets = self.secrets.with_values(_strings(new))
+        return base
+
+    async def call(self, impl: MethodImpl, context: dict[str, Any]) -> Any:
+        """Run one implementation with `context` and return its JSON output."""
+        if impl.kind == "mapping":
+            assert impl.mapping is not None
+            return impl.mapping.evaluate(context)
+        assert impl.module is not None
+        call = MethodCall(impl.module, impl.name, context)
+        return await run_method(call, engine=self.engine, send=self.send,
+                                limits=self.limits.with_timeout(self.remaining()),
+                                trace=self.trace, lanes=self.lanes)
+
+
+def _strings(value: Any) -> list[str]:
+    from executor.secrets import strings_in
+
+    return list(strings_in(value))

@@ -1,0 +1,106 @@
+"""`run_job`: the single entry point that runs one job and always returns a job result."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from executor.connector import Connector
+from executor.errors import ExecutorError, InvalidInput, JobTimeout, MethodNotImplemented
+from executor.jobs import flows, methods
+from executor.jobs.context import JobContext
+from executor.jobs.input import JobInput
+from executor.jobs.result import JobResult
+from executor.secrets import collect_secrets
+from js_runtime.engine import EngineKind
+from js_runtime.http import Send
+from js_runtime.lanes import LanePool
+from js_runtime.limits import DEFAULT_LIMITS, Limits
+
+log = logging.getLogger(__name__)
+
+# Method names the contract accepts, with what runs them.
+DISPATCH: dict[str, methods.MethodRunner] = {
+    "getCredentialsFromConnectionParameters": methods.get_credentials_from_connection_parameters,
+    "makeApiClient": methods.make_api_client,
+    "test": methods.test,
+    "refreshCredentials": methods.refresh_credentials,
+    "disconnect": methods.disconnect,
+    "connect": flows.connect,
+    "authorize": flows.authorize,
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One request to run a method (or flow) of a connector."""
+
+    connector: Connector
+    method: str
+    input: JobInput = field(default_factory=JobInput)
+    engine: EngineKind = "quickjs"
+    auth_option: str | None = None
+    limits: Limits = DEFAULT_LIMITS
+
+
+async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None) -> JobResult:
+    """Run `job` to a result; never raises for anything the job itself did wrong."""
+    ctx: JobContext | None = None
+    try:
+        ctx = _context(job, send, lanes)
+        output = await asyncio.wait_for(_dispatch(ctx, job.method), timeout=job.limits.timeout + 1.0)
+        result = JobResult("succeeded", output=output)
+    except ExecutorError as exc:
+        result = JobResult("failed", error=exc)
+    except TimeoutError:
+        result = JobResult("failed", error=JobTimeout("the job exceeded its time limit"))
+    except Exception:  # a bug of ours: report it without details that could carry secrets
+        log.exception("internal error in job %s of %s", job.method, job.connector.key)
+        result = JobResult("failed", error=ExecutorError("internal error while running the job"))
+    if ctx is not None:
+        _finish(result, ctx)
+    return result
+
+
+def _context(job: Job, send: Send, lanes: LanePool | None) -> JobContext:
+    auth = job.connector.auth_for(job.auth_option)
+    secrets = collect_secrets(
+        credentials=job.input.credentials,
+        connection_parameters=job.input.connection_parameters,
+        connection_schema=auth.ui_schema,
+        connector_parameters=job.input.connector_parameters,
+        connector_schema=job.connector.parameters_schema,
+    )
+    deadline = asyncio.get_running_loop().time() + job.limits.timeout
+    credentials = dict(job.input.credentials) if job.input.credentials is not None else None
+    return JobContext(connector=job.connector, auth=auth, input=job.input, engine=job.engine,
+                      limits=job.limits, send=send, secrets=secrets, deadline=deadline,
+                      lanes=lanes, credentials=credentials)
+
+
+async def _dispatch(ctx: JobContext, method: str) -> Any:
+    runner = DISPATCH.get(method) or flows.OAUTH_METHODS.get(method)
+    if runner is not None:
+        return await runner(ctx)
+    if ctx.auth.method(method) is not None:
+        return await methods.call_implemented(ctx, method)
+    if method in _known_methods():
+        raise MethodNotImplemented(f"the connector does not implement {method}")
+    raise InvalidInput(f"unknown method '{method}'")
+
+
+def _known_methods() -> set[str]:
+    from executor.connector import METHOD_NAMES
+
+    return set(METHOD_NAMES)
+
+
+def _finish(result: JobResult, ctx: JobContext) -> None:
+    result.logs = ctx.trace.logs
+    result.requests = ctx.trace.requests
+    if ctx.credentials_changed:
+        result.credentials = ctx.credentials
+    if result.error is not None:
+        result.error.message = ctx.secrets.redact(result.error.message)

@@ -1,0 +1,20 @@
+"""How HTTP leaves the sandbox.
+
+A job's requests go through a `Send` (see js_runtime.http): `LiveTransport` performs them on the
+real network under a `NetworkPolicy` (checked on every resolved address and every redirect hop);
+`HostRewrite` wraps any `Send` to point an origin somewhere else.
+"""
+
+from executor.transport.live import LiveTransport, PolicyResolver
+from executor.transport.policy import NetworkPolicy, ParsedTarget, blocked_reason, inet_aton
+from executor.transport.rewrite import HostRewrite
+
+__all__ = [
+    "HostRewrite",
+    "LiveTransport",
+    "NetworkPolicy",
+    "ParsedTarget",
+    "PolicyResolver",
+    "blocked_reason",
+    "inet_aton",
+]
