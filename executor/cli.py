@@ -104,21 +104,32 @@ async def _run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.succeeded else EXIT_FAILED
 
 
+def _handler(command: str) -> Any:
+    """The function behind a sub-command; each takes the parsed args and returns an exit status
+    (or a coroutine giving one). serve/replay/record live with the code they drive."""
+    if command == "serve":
+        from executor.server.main import serve_command
+
+        return serve_command
+    if command == "replay":
+        from executor.fixtures.commands import replay_command
+
+        return replay_command
+    if command == "record":
+        from executor.fixtures.commands import record_command
+
+        return record_command
+    return _run
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `connector-executor` console script."""
     args = build_parser().parse_args(argv)
-    handlers: dict[str, Any] = {"run": _run}
     try:
-        from executor import commands  # serve, replay, record live in their own modules
-        handlers.update(commands.HANDLERS)
-    except ImportError:
-        pass
-    handler = handlers.get(args.command)
-    if handler is None:
-        print(f"error: '{args.command}' is not available in this build", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        return int(asyncio.run(handler(args)))
+        outcome = _handler(args.command)(args)
+        if asyncio.iscoroutine(outcome):
+            outcome = asyncio.run(outcome)
+        return int(outcome)
     except ExecutorError as exc:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
         return EXIT_USAGE

@@ -71,8 +71,9 @@ def _utf8(text: str) -> bytes:
 def _encode_uri_component(text: str) -> str:
     """JS `encodeURIComponent`, which also rejects lone surrogates."""
     try:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16")  # joins surrogate pairs
         return quote(text, safe="!'()*")
-    except UnicodeEncodeError:
+    except UnicodeError:
         raise InvalidInput("encodeURIComponent() was given text that is not valid Unicode") from None
 
 
@@ -239,8 +240,10 @@ class Parser:
         self.depth = 0
 
     def advance(self) -> Token:
-        """Consume the current token and return it."""
-        token, self.token = self.token, self.lexer.next()
+        """Consume the current token and return it; nothing is read past a `}` (template text follows)."""
+        token = self.token
+        closing = token.kind == "PUNCT" and token.text == "}"
+        self.token = Token("END", "", None, token.end, token.end) if closing else self.lexer.next()
         return token
 
     def at(self, text: str) -> bool:

@@ -8,6 +8,7 @@ import socket
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urljoin
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -120,7 +121,7 @@ class LiveTransport:
                 raise NetworkError(f"too many redirects (more than {max_hops}) from {target.origin}",
                                    details={"errno": "ERR_FR_TOO_MANY_REDIRECTS"})
             with _network_errors(target):
-                next_url = target.url.join(URL(location))
+                next_url = urljoin(str(target.url), location)
             next_target = self._policy.check_url(next_url)
             method, body, headers = _redirected(status, method, body, headers,
                                                 cross_origin=next_target.origin != target.origin)

@@ -6,6 +6,7 @@ import ipaddress
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import quote, urlsplit
 
 from yarl import URL
 
@@ -21,6 +22,10 @@ _SHARED = ipaddress.IPv4Network("100.64.0.0/10")
 _UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+_PATH_ENCODE = frozenset(' "#<>?`{}')
+_QUERY_ENCODE = frozenset(' "#<>\'')
+_DOT_DOT_SEGMENTS = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
 
 _CATEGORIES = (
     ("link-local", lambda ip: ip.is_link_local),
@@ -44,9 +49,9 @@ class ParsedTarget:
 
     @property
     def origin(self) -> str:
-        """scheme://host:port — the only part of a URL that error messages show."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.url.scheme}://{host}:{self.port}"
+        """scheme://host:port as connected to: compared across redirects, and all that messages show."""
+        host = self.url.raw_host or ""
+        return f"{self.url.scheme}://{f'[{host}]' if ':' in host else host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -103,11 +108,13 @@ class NetworkPolicy:
             raise NetworkBlocked(f"blocked request to {host}:{port}: the name is reserved for local or "
                                  f"metadata services; allow it with --allow-host {host}:{port}",
                                  details={"host": host, "port": port, "reason": "local name"})
-        clean = parsed.with_user(None).with_fragment(None)
-        if ip is not None and raw_host != str(ip):
-            # Connect to exactly the checked address, spelled as WHATWG URL (Node) would spell it.
-            clean = clean.with_host(str(ip))
-        return ParsedTarget(clean, host, port, ip)
+        # An IP literal is connected to exactly as checked, spelled canonically as WHATWG URL (Node) does.
+        wire_host = raw_host if ip is None else str(ip)
+        try:
+            wire = _wire_url(scheme, wire_host, parsed.explicit_port, str(url))
+        except ValueError:
+            raise NetworkError("invalid URL", details={"errno": "ERR_INVALID_URL"}) from None
+        return ParsedTarget(wire, host, port, ip)
 
     def check_address(self, host: str, port: int, ip: IPAddress | str) -> None:
         """Raise NetworkBlocked if `ip` is non-public and `host`:`port` (as written) is not allowed."""
@@ -172,6 +179,40 @@ def _aton_number(part: str) -> int | None:
     if not digits or any(c not in "0123456789abcdef"[:base] for c in digits.lower()):
         return None
     return int(digits, base)
+
+
+def _wire_url(scheme: str, host: str, port: int | None, original: str) -> URL:
+    """The URL sent: no userinfo or fragment, path and query kept byte-for-byte as WHATWG URL keeps them.
+
+    yarl's own normalization would decode escapes such as %2C, breaking signed URLs.
+    """
+    parts = urlsplit(original)
+    path = _remove_dot_segments(_percent_encode(parts.path.replace("\\", "/") or "/", _PATH_ENCODE))
+    return URL.build(scheme=scheme, host=f"[{host}]" if ":" in host else host, port=port, path=path,
+                     query_string=_percent_encode(parts.query, _QUERY_ENCODE), encoded=True)
+
+
+def _percent_encode(text: str, unsafe: frozenset[str]) -> str:
+    return "".join(c if "!" <= c <= "~" and c not in unsafe else quote(c, safe="") for c in text)
+
+
+def _remove_dot_segments(path: str) -> str:
+    segments = path.split("/")[1:]
+    out: list[str] = []
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        lowered = segment.lower()
+        if lowered in _DOT_DOT_SEGMENTS:
+            if out:
+                out.pop()
+            if last:
+                out.append("")
+        elif lowered in (".", "%2e"):
+            if last:
+                out.append("")
+        else:
+            out.append(segment)
+    return "/" + "/".join(out)
 
 
 def _ip_literal(host: str, decoded_host: str) -> IPAddress | None:

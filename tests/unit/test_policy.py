@@ -67,12 +67,13 @@ def test_loopback_spellings_are_blocked_by_their_meaning(spelling: str, meaning:
     assert "--allow-host" in info.value.message
 
 
-@pytest.mark.parametrize("spelling", [s for s, _ in LOOPBACK_SPELLINGS])
-def test_spelling_allowed_as_written_connects_to_canonical_address(spelling: str) -> None:
+@pytest.mark.parametrize(("spelling", "meaning"), LOOPBACK_SPELLINGS)
+def test_spelling_allowed_as_written_connects_to_canonical_address(spelling: str, meaning: str) -> None:
     target = NetworkPolicy.from_strings([f"{spelling}:8080"]).check_url(f"http://{spelling}:8080/x?q=1")
     canonical = ipaddress.ip_address(target.url.host)
     assert str(canonical) == str(target.ip)
     assert target.url.port == 8080 and target.url.path_qs == "/x?q=1"
+    assert target.origin == f"http://{'[' + meaning + ']' if ':' in meaning else meaning}:8080"
 
 
 @pytest.mark.parametrize("spelling", OTHER_BLOCKED)
@@ -183,6 +184,21 @@ def test_checked_url_drops_userinfo_and_fragment() -> None:
     assert str(target.url) == "https://example.com/a%20b?x=1"
     assert (target.host, target.port, target.ip) == ("example.com", 443, None)
     assert target.origin == "https://example.com:443"
+
+
+@pytest.mark.parametrize(
+    ("url", "wire"),
+    [
+        ("http://x.test", "http://x.test/"),
+        ("http://x.test/a%2C/./b/../c?x=%3F&y=a b&z=\u00e4#f", "http://x.test/a%2C/c?x=%3F&y=a%20b&z=%C3%A4"),
+        ("http://x.test/%zz/%41?%zz", "http://x.test/%zz/%41?%zz"),
+        ("http://x.test/a/..", "http://x.test/"),
+        ("http://x.test:80/{a}?{b}", "http://x.test/%7Ba%7D?{b}"),
+        ("https://B\u00fccher.test:8443/", "https://xn--bcher-kva.test:8443/"),
+    ],
+)
+def test_wire_url_keeps_escapes_as_written(url: str, wire: str) -> None:
+    assert str(DEFAULT.check_url(url).url) == wire
 
 
 def test_from_strings_parses_hosts_ports_and_ipv6() -> None:
