@@ -2,8 +2,27 @@
 
 A dict with a `$`-key is a formula; it must be that dict's only key, except that `$eval` may have
 operator keys beside it. Other dicts are plain objects whose values are compiled recursively; lists
-are compiled item by item; scalars are literals. Compile errors are `FormulaError`s whose message
-names the file and the path inside it; they can only quote the mapping itself, never variables.
+are compiled item by item; scalars are literals (JSON types only: a YAML date must be quoted).
+Wherever a shape below says <formula>, any mapping value (formula, object, list or literal) fits.
+
+    {$var: "credentials.apiKey"}        also "$.a.b", "a[0]['k']", "a.0"; "$" is all variables
+    {$template: "Bearer ${expr}"}       see `expressions`; UNDEFINED/None render as ""
+    {$tpl: {template: "Bearer {token}", values: {token: <formula>}}}
+    {$concat: [<formula>, ...]}         or {$concat: {values: <list or formula>, delimiter: <formula>}}
+    {$firstNotEmpty: [<formula>, ...]}  first value not UNDEFINED, None or ""
+    {$case: {cases: [{filter: <formula>, value: <formula>}, ...], default: <formula>}}
+    {$map: {value: <formula>, mapping: [{from: <formula>, to: <formula>}, ...], default: <formula>}}
+    {$eval: <formula>, <op>: <formula>, ...}        operators beside $eval, or inside it:
+    {$eval: {value: <formula>, <op>: <formula>, ...}}
+        op: is isNot isEmpty isNotEmpty contains oneOf gt gte lt lte startsWith endsWith; several
+        operators must all hold; with none, the value's truthiness
+    {$and: [<formula>, ...]}, {$or: [<formula>, ...]}   booleans, JS truthiness, short-circuit
+    {$plain: <anything>}                returned as written
+    {$mergeObjects: [<formula>, ...]}   shallow merge of the objects, later keys win
+    {$iterate: {source: <formula>, item: <formula>}}    `item` and `index` are variables in `item`
+
+Compile errors are `FormulaError`s whose message names the file and the path inside it; they can
+only quote the mapping itself, never variables.
 """
 
 from __future__ import annotations
@@ -51,6 +70,9 @@ DEFAULT_VARIABLES = frozenset(
 
 MAX_DEPTH = 100
 """Deepest allowed nesting of a mapping file (keys plus list indexes)."""
+
+MAX_VALUES = 50_000
+"""Most values a mapping may compile to (YAML aliases could otherwise expand exponentially)."""
 
 Path = tuple[Segment, ...]
 
@@ -102,12 +124,21 @@ def compile_mapping(value: Any, *, source: str, variables: Collection[str] = DEF
     return Formula(_Compiler(source, frozenset(variables)).compile(value, ()), source)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Compiler:
-    """Compilation state: the file name and the variable names in scope."""
+    """Compilation state: the file name, the variable names in scope, and how many values so far."""
 
     source: str
     roots: frozenset[str]
+    count: int = 0
+
+    def visit(self, path: Path) -> None:
+        """Enforce MAX_DEPTH and MAX_VALUES before compiling the value at `path`."""
+        if len(path) > MAX_DEPTH:
+            raise self.error(path[:MAX_DEPTH], f"mapping is nested deeper than {MAX_DEPTH} levels")
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.error(path, f"mapping has more than {MAX_VALUES} values")
 
     def error(self, path: Path, problem: str) -> FormulaError:
         """A FormulaError at `path` in this file."""
@@ -122,8 +153,7 @@ class _Compiler:
 
     def compile(self, value: Any, path: Path) -> Node:
         """Compile any mapping value found at `path`."""
-        if len(path) > MAX_DEPTH:
-            raise self.error(path[:MAX_DEPTH], f"mapping is nested deeper than {MAX_DEPTH} levels")
+        self.visit(path)
         if isinstance(value, dict):
             return self.compile_dict(value, path)
         if isinstance(value, list):
@@ -161,9 +191,8 @@ class _Compiler:
         raise self.error(path, f"unsupported value of type {kind} (quote it or use JSON types)")
 
     def plain(self, value: Any, path: Path) -> Any:
-        """Check a `$plain` value: JSON all the way down, with string keys and bounded depth."""
-        if len(path) > MAX_DEPTH:
-            raise self.error(path[:MAX_DEPTH], f"mapping is nested deeper than {MAX_DEPTH} levels")
+        """Check a `$plain` value: JSON all the way down, with string keys and bounded size."""
+        self.visit(path)
         if isinstance(value, list):
             return [self.plain(item, (*path, i)) for i, item in enumerate(value)]
         if isinstance(value, dict):
@@ -318,9 +347,13 @@ def compile_merge_objects(c: _Compiler, arg: Any, path: Path) -> Node:
 def compile_iterate(c: _Compiler, arg: Any, path: Path) -> Node:
     """`$iterate: {source: <list formula>, item: <formula using item and index>}`"""
     args = c.args(arg, path, ("source", "item"))
-    inner = _Compiler(c.source, c.roots | {"item", "index"})
-    source = c.compile(args["source"], (*path, "source"))
-    return IterateNode(source, inner.compile(args["item"], (*path, "item")))
+    source, outer_roots = c.compile(args["source"], (*path, "source")), c.roots
+    c.roots = outer_roots | {"item", "index"}
+    try:
+        item = c.compile(args["item"], (*path, "item"))
+    finally:
+        c.roots = outer_roots
+    return IterateNode(source, item)
 
 
 FORMULAS: dict[str, Callable[[_Compiler, Any, Path], Node]] = {

@@ -13,9 +13,17 @@ lowest precedence first:
 
 Strings take single or double quotes with JS escapes; numbers are decimal (`12`, `1.5`, `2e3`).
 A path's first name must be a known variable and a call's name a known function (`FUNCTIONS`),
-otherwise compilation fails. There is no escape for a literal `${` in template text; write
-`${'${'}` instead. Functions return UNDEFINED for an UNDEFINED or None argument (except
-`json(null)`, which is "null"); `base64url` omits padding, as Node's `base64url` encoding does.
+otherwise compilation fails.
+
+Evaluation follows JavaScript with one deliberate exception, chosen so a missing credential never
+leaks "undefined" or "null" into a header: an expression whose value is UNDEFINED or None renders
+as "" in the template, and `+` treats UNDEFINED/None as "" (it adds numerically only when both
+sides are numbers or booleans; otherwise it concatenates the values' JS string forms).
+
+There is no escape for a literal `${` in template text; write `${'${'}` instead. Functions return
+UNDEFINED for an UNDEFINED or None argument (except `json(null)`, which is "null"); `base64url`
+omits padding, as Node's `base64url` encoding does; `encodeURIComponent` rejects lone surrogates
+with InvalidInput, as JS throws URIError.
 """
 
 from __future__ import annotations
@@ -131,7 +139,7 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0
 
 @dataclass(frozen=True)
 class Token:
-    """One token: kind is NAME, NUMBER, STRING, PUNCT or END; `start`/`end` are offsets in the text."""
+    """One token: NAME, NUMBER, STRING, PUNCT, END, or CLOSED (after a `}`); `start`/`end` are offsets."""
 
     kind: str
     text: str
@@ -141,7 +149,7 @@ class Token:
 
     def describe(self) -> str:
         """How an error message refers to this token (string contents are never echoed)."""
-        names = {"STRING": "a string literal", "END": "the end of the expression"}
+        names = {"STRING": "a string literal", "END": "the end of the text", "CLOSED": "the text after '}'"}
         return names.get(self.kind, f"'{self.text}'")
 
 
@@ -243,7 +251,7 @@ class Parser:
         """Consume the current token and return it; nothing is read past a `}` (template text follows)."""
         token = self.token
         closing = token.kind == "PUNCT" and token.text == "}"
-        self.token = Token("END", "", None, token.end, token.end) if closing else self.lexer.next()
+        self.token = Token("CLOSED", "", None, token.end, token.end) if closing else self.lexer.next()
         return token
 
     def at(self, text: str) -> bool:

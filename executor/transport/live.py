@@ -43,6 +43,7 @@ class PolicyResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        """The inner resolver's answer, if every address passes the policy for `host`:`port`."""
         results = await self._inner.resolve(host, port, family)
         # aiohttp connects only to these results, so checking them here leaves no rebinding window.
         for result in results:
@@ -50,6 +51,7 @@ class PolicyResolver(AbstractResolver):
         return results
 
     async def close(self) -> None:
+        """Close the inner resolver if this one created it."""
         if self._owns_inner:
             await self._inner.close()
 

@@ -282,6 +282,9 @@ async def test_credentials_dropped_across_origins_only(
     same = f"http://127.0.0.1:{port}/redirect?to=/echo"
     kept = _echoed(await transport.send(HttpRequest("GET", same, headers=headers)))["headers"]
     assert (kept["authorization"], kept["cookie"]) == ("Bearer t0k", "sid=1")
+    respelled = f"http://127.1:{port}/redirect?to=http://127.0.0.1:{port}/echo"
+    kept = _echoed(await transport.send(HttpRequest("GET", respelled, headers=headers)))["headers"]
+    assert kept["authorization"] == "Bearer t0k"
     other = f"http://127.0.0.1:{port}/redirect?to=http://localhost:{port}/echo"
     response = await transport.send(HttpRequest("GET", other, headers=headers))
     dropped = _echoed(response)["headers"]

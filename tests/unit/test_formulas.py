@@ -313,6 +313,8 @@ def test_case_and_map(mapping: Any, variables: dict[str, Any], expected: Any) ->
      "unterminated ${ expression"),
     ({"a": {"$template": "${base64(credentials.apiKey}"}}, "a.$template", "unexpected '}' at offset 27"),
     ({"a": {"$template": "${}"}}, "a.$template", "empty ${} expression"),
+    ({"a": {"$template": "${(}"}}, "a.$template", "unexpected '}' at offset 3"),
+    ({"a": {"$template": "${(credentials.apiKey"}}, "a.$template", "unterminated ${ expression"),
     ({"a": {"$template": "${nope(credentials.apiKey)}"}}, "a.$template", "unknown function 'nope'"),
     ({"a": {"$template": "${secretThing}"}}, "a.$template", "unknown identifier 'secretThing'"),
     ({"a": {"$template": "${$.bogus.x}"}}, "a.$template", "unknown identifier 'bogus'"),
@@ -359,6 +361,7 @@ def test_compile_errors_name_file_and_path(mapping: Any, where: str, problem: st
     assert error.message.startswith(f"{SOURCE}: {where}: ")
     assert problem in error.message
     assert error.details == {"file": SOURCE, "path": where}
+    assert not any(secret in error.message for secret in ("k-123", "csecret", "t0k", "st-1"))
 
 
 def test_compile_error_message_is_exact_for_unterminated_expression() -> None:
@@ -372,6 +375,18 @@ def test_too_deep_mapping_is_a_formula_error() -> None:
     for _ in range(150):
         mapping = {"a": mapping}
     assert "nested deeper than" in compile_error(mapping).message
+
+
+def test_yaml_alias_bombs_and_cycles_are_formula_errors() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    assert "more than 50000 values" in compile_error(yaml.safe_load("\n".join(lines))).message
+    assert "nested deeper than" in compile_error(yaml.safe_load("&loop [*loop]")).message
+
+
+def test_iterate_variables_do_not_leak_out_of_item() -> None:
+    mapping = {"a": {"$iterate": {"source": [1], "item": {"$template": "${item}"}}}, "b": {"$template": "${item}"}}
+    assert "b.$template: unknown identifier 'item'" in compile_error(mapping).message
 
 
 def test_yaml_dates_are_rejected_with_a_hint() -> None:
@@ -571,6 +586,26 @@ def test_any_mapping_and_variables_give_json_or_an_executor_error(mapping: Any, 
     assert not _contains_undefined(result)
     json.dumps(result)
     assert formula.evaluate(variables) == result or _has_nan(result)
+
+
+@settings(max_examples=300, deadline=2000)
+@given(template=st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=3), max_size=30).map("".join),
+       variables=variable_sets)
+def test_any_template_compiles_or_fails_cleanly(template: str, variables: dict[str, Any]) -> None:
+    try:
+        formula = compile_mapping({"h": {"$template": template}}, source="fuzz.map.yml")
+    except FormulaError as exc:
+        assert exc.message.startswith("fuzz.map.yml: h.$template: ")
+        return
+    try:
+        assert isinstance(formula.evaluate(variables)["h"], str)
+    except ExecutorError:
+        pass
+
+
+def test_long_templates_compile_in_linear_time() -> None:
+    template = "x${credentials.apiKey + 'y'}" * 20_000
+    assert evaluate({"$template": template}) == "xk-123y" * 20_000
 
 
 def _has_nan(value: Any) -> bool:

@@ -1,0 +1,188 @@
+"""Documented methods and their defaults, end to end through the example connectors.
+
+The connectors hard-code https://*.example.test URLs; requests reach the local `api_server`
+through HostRewrite in the transport, never by editing the scripts.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from executor.transport import HostRewrite
+
+pytestmark = pytest.mark.asyncio
+
+CONNECTORS = Path(__file__).resolve().parents[2] / "fixtures" / "connectors"
+HOSTS = ("https://api.example.test", "https://eu.api.example.test", "https://login.example.test")
+
+
+@pytest.fixture
+def send(api_server, live_send):
+    return HostRewrite(live_send, {host: api_server.base for host in HOSTS})
+
+
+async def test_connect_validates_builds_credentials_and_tests(run_connector, api_server, send):
+    api_server.reply("GET", "/v2/me", json_body={"id": 7})
+    result = await run_connector(CONNECTORS / "api-key-example", "connect",
+                                 {"connectionParameters": {"apiKey": "key-123456"}}, send=send)
+    assert result.to_dict()["status"] == "succeeded", result.to_dict()
+    assert result.credentials == {"apiKey": "key-123456"}
+    assert api_server.received[0].headers["X-API-Key"] == "key-123456"
+    assert result.requests == [{"method": "GET", "url": "https://api.example.test/v2/me", "status": 200}]
+
+
+async def test_make_api_client_mapping_follows_case_formula(run_connector, api_server, send):
+    api_server.reply("GET", "/v2/me", json_body={"id": 7})
+    result = await run_connector(CONNECTORS / "api-key-example", "connect",
+                                 {"connectionParameters": {"apiKey": "key-123456", "region": "eu"}}, send=send)
+    assert result.succeeded
+    assert result.requests[0]["url"] == "https://eu.api.example.test/v2/me"
+
+
+async def test_falsy_test_fails_connect_and_keeps_script_logs(run_connector, api_server, send):
+    api_server.reply("GET", "/v2/me", status=403, json_body={"error": "forbidden"})
+    result = await run_connector(CONNECTORS / "api-key-example", "connect",
+                                 {"connectionParameters": {"apiKey": "key-123456"}}, send=send)
+    out = result.to_dict()
+    assert out["error"]["code"] == "CONNECTION_TEST_FAILED"
+    assert out["logs"] == [{"level": "warn", "message": "test request failed with 403"}]
+
+
+async def test_invalid_connection_parameters_name_the_field_not_the_value(run_connector):
+    result = await run_connector(CONNECTORS / "api-key-example", "connect",
+                                 {"connectionParameters": {"region": "mars-secret-region"}})
+    error = result.to_dict()["error"]
+    assert error["code"] == "INVALID_INPUT"
+    assert "connectionParameters.apiKey is required" in error["message"]
+    assert "connectionParameters.region" in error["message"]
+    assert "mars-secret-region" not in error["message"]
+
+
+async def test_default_credentials_are_the_connection_parameters(run_connector):
+    result = await run_connector(CONNECTORS / "api-key-example", "getCredentialsFromConnectionParameters",
+                                 {"connectionParameters": {"apiKey": "abc-key"}, "credentials": {"old": "x"}})
+    assert result.succeeded
+    assert result.output == {"apiKey": "abc-key"}
+    assert result.credentials == {"old": "x", "apiKey": "abc-key"}
+
+
+async def test_token_exchange_connect_uses_axios_and_custom_schema(run_connector, api_server, send):
+    api_server.reply("POST", "/v1/sessions", json_body={"access_token": "tok-1", "expires_in": 60})
+    api_server.reply("GET", "/v1/account", json_body={"active": True})
+    result = await run_connector(CONNECTORS / "token-exchange-example", "connect",
+                                 {"connectionParameters": {"email": "a@b.c", "password": "hunter22"}}, send=send)
+    assert result.succeeded, result.to_dict()
+    assert result.credentials["accessToken"] == "tok-1"
+    login, account = api_server.received
+    assert login.json() == {"email": "a@b.c", "password": "hunter22"}
+    assert login.headers["Content-Type"] == "application/json"
+    assert account.headers["Authorization"] == "Bearer tok-1"
+    assert account.query == {"format": "json"}
+
+
+async def test_credentials_failing_custom_schema_are_invalid_output(run_connector, api_server, send):
+    api_server.reply("POST", "/v1/sessions", json_body={"access_token": 12345})
+    result = await run_connector(CONNECTORS / "token-exchange-example", "getCredentialsFromConnectionParameters",
+                                 {"connectionParameters": {"email": "a@b.c", "password": "pw-secret"}}, send=send)
+    error = result.to_dict()["error"]
+    assert error["code"] == "INVALID_OUTPUT"
+    assert "credentials.accessToken must be of type string" in error["message"]
+
+
+async def test_script_error_message_is_the_thrown_message(run_connector, api_server, send):
+    api_server.reply("POST", "/v1/sessions", json_body={})
+    result = await run_connector(CONNECTORS / "token-exchange-example", "getCredentialsFromConnectionParameters",
+                                 {"connectionParameters": {"email": "a@b.c", "password": "pw-secret"}}, send=send)
+    assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR",
+                                         "message": "The login service returned no access token"}
+
+
+async def test_refresh_result_is_shallow_merged_into_credentials(run_connector, api_server, send):
+    api_server.reply("POST", "/v1/tokens", json_body={"access_token": "tok-2", "expires_in": 60})
+    result = await run_connector(
+        CONNECTORS / "token-exchange-example", "refreshCredentials",
+        {"connectorParameters": {"clientId": "cid", "clientSecret": "csecret"},
+         "credentials": {"accessToken": "tok-1", "accountId": "acc-9"}}, send=send)
+    assert result.succeeded, result.to_dict()
+    assert result.credentials["accessToken"] == "tok-2"
+    assert result.credentials["accountId"] == "acc-9"
+    request = api_server.received[0]
+    assert request.headers["Authorization"] == "Basic Y2lkOmNzZWNyZXQ="
+    assert request.body == b"grant_type=session&token=tok-1"
+
+
+async def test_401_during_test_refreshes_once_and_returns_new_credentials(run_connector, api_server, send):
+    calls = []
+
+    async def account(request):
+        from aiohttp import web
+        calls.append(request.headers["Authorization"])
+        if request.headers["Authorization"] == "Bearer tok-1":
+            return web.json_response({"error": "expired"}, status=401)
+        return web.json_response({"active": True})
+
+    api_server.route("GET", "/v1/account", account)
+    api_server.reply("POST", "/v1/tokens", json_body={"access_token": "tok-2", "expires_in": 60})
+    result = await run_connector(
+        CONNECTORS / "token-exchange-example", "test",
+        {"connectorParameters": {"clientId": "cid", "clientSecret": "csecret"},
+         "credentials": {"accessToken": "tok-1"}}, send=send)
+    assert result.succeeded, result.to_dict()
+    assert calls == ["Bearer tok-1", "Bearer tok-2"]
+    assert result.credentials["accessToken"] == "tok-2"
+
+
+async def test_401_without_a_way_to_refresh_is_access_token_expired(run_connector, api_server, send):
+    api_server.reply("GET", "/whoami", status=401, json_body={})
+    result = await run_connector(CONNECTORS / "options-example", "test",
+                                 {"credentials": {"apiKey": "k-1234"}}, send=send)
+    assert result.to_dict()["error"]["code"] == "ACCESS_TOKEN_EXPIRED"
+
+
+async def test_basic_auth_template_and_inline_code(run_connector, api_server, send):
+    api_server.reply("GET", "/v1/user/profile", json_body={"ok": True})
+    result = await run_connector(CONNECTORS / "basic-auth-example", "test",
+                                 {"credentials": {"username": "ann", "password": "s3cret!"}}, send=send)
+    assert result.succeeded, result.to_dict()
+    assert api_server.received[0].headers["Authorization"] == "Basic YW5uOnMzY3JldCE="
+
+
+async def test_disconnect_errors_are_logged_never_fatal(run_connector, api_server, send):
+    api_server.reply("DELETE", "/v1/sessions/current", status=500)
+    result = await run_connector(CONNECTORS / "basic-auth-example", "disconnect",
+                                 {"credentials": {"username": "ann", "password": "s3cret!"}},
+                                 send=HostRewrite(send, {"https://api.example.test": "http://127.0.0.1:1"}))
+    assert result.succeeded
+    assert result.logs[-1]["level"] == "warn"
+    assert "s3cret!" not in result.logs[-1]["message"]
+
+
+async def test_auth_options_choose_their_own_methods(run_connector, api_server, send):
+    api_server.reply("GET", "/whoami", json_body={"ok": True})
+    result = await run_connector(CONNECTORS / "options-example", "connect",
+                                 {"connectionParameters": {"apiKey": "  padded-key "}}, send=send,
+                                 auth_option="api-key")
+    assert result.succeeded, result.to_dict()
+    assert result.credentials == {"apiKey": "padded-key"}
+    assert api_server.received[0].headers["Authorization"] == "Token padded-key"
+
+
+async def test_unknown_auth_option_and_method_are_clear_errors(run_connector):
+    bad_option = await run_connector(CONNECTORS / "options-example", "test", {}, auth_option="nope")
+    assert bad_option.to_dict()["error"]["code"] == "INVALID_INPUT"
+    assert "api-key, oauth" in bad_option.to_dict()["error"]["message"]
+    unknown = await run_connector(CONNECTORS / "api-key-example", "launchRockets", {})
+    assert unknown.to_dict()["error"]["code"] == "INVALID_INPUT"
+    missing = await run_connector(CONNECTORS / "api-key-example", "refreshCredentials", {})
+    assert missing.to_dict()["error"]["code"] == "METHOD_NOT_IMPLEMENTED"
+
+
+async def test_secrets_never_reach_error_messages(run_connector):
+    files = {
+        "spec.yml": "auth:\n  type: client-credentials\n  getCredentialsFromConnectionParameters:\n"
+                    "    code: \"export default ({connectionParameters: p}) => { throw new Error('bad key ' + p.apiKey) }\"\n",
+    }
+    result = await run_connector(files, "getCredentialsFromConnectionParameters",
+                                 {"connectionParameters": {"apiKey": "very-secret-value"},
+                                  "credentials": {"token": "another-secret"}})
+    assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR", "message": "bad key [REDACTED]"}
