@@ -18,6 +18,7 @@
     return host.setTimer(callback, delay, args, true);
   });
   host.defineGlobal('setImmediate', function setImmediate(callback, ...args) {
+    if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
     return host.setTimer(callback, 0, args, false);
   });
   host.defineGlobal('clearTimeout', function clearTimeout(id) { host.clearTimer(id); });

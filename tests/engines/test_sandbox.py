@@ -1,0 +1,145 @@
+"""Hostile scripts and limits, on both engines: each ends cleanly with the right code and reaches
+nothing. Every limit in js_runtime.limits has a test here that hits it."""
+
+import asyncio
+import time
+
+import pytest
+
+from executor.errors import ExecutorError
+from executor.transport import LiveTransport, NetworkPolicy
+from js_runtime.limits import Limits
+
+pytestmark = pytest.mark.asyncio
+
+SHORT = Limits(timeout=1.0, memory=32 * 1024 * 1024)
+
+
+def code_of(result) -> str | None:
+    return result.error.code if isinstance(result.error, ExecutorError) else repr(result.error)
+
+
+@pytest.mark.parametrize(("source", "code", "message"), [
+    ("export default () => { while (true) {} }", "TIMEOUT", "time limit"),
+    ("export default () => new Promise(() => {})", "TIMEOUT", "can never settle"),
+    ("export default async () => { const spin = () => Promise.resolve().then(spin); spin();"
+     " await new Promise((r) => setTimeout(r, 5000)) }", "TIMEOUT", ""),
+    ("export default async () => { await new Promise((r) => setTimeout(r, 60000)) }", "TIMEOUT", "time limit"),
+    ("export default () => { const a = []; while (true) a.push(new Array(10000).fill(1)) }", "MEMORY_LIMIT", ""),
+    ("export default () => { const a = []; while (true) a.push('x'.repeat(100000) + a.length) }", "MEMORY_LIMIT", ""),
+    ("export default () => { const f = () => f() + 1; return f() }", "SCRIPT_ERROR", "Maximum call stack size"),
+    ("export default () => require('fs').readFileSync('/etc/passwd', 'utf8')", "SCRIPT_ERROR",
+     "Cannot find module 'fs'"),
+    ("export default async () => (await import('fs')).readFileSync('/etc/passwd')", "SCRIPT_ERROR",
+     "Cannot find module 'fs'"),
+    ("export default () => require('child_process').execSync('id')", "SCRIPT_ERROR", "child_process"),
+    ("export default () => process.env", "SCRIPT_ERROR", "process"),
+    ("export default () => std.loadFile('/etc/passwd')", "SCRIPT_ERROR", "std"),
+    ("export default () => os.exec(['id'])", "SCRIPT_ERROR", "os"),
+    ("export default () => { throw 'a plain string' }", "SCRIPT_ERROR", "a plain string"),
+    ("export default () => 10n", "INVALID_OUTPUT", "BigInt"),
+    ("export default () => { const a = {}; a.self = a; return a }", "INVALID_OUTPUT", "circular"),
+    ("export default () => ({ f() {} })", "INVALID_OUTPUT", "function"),
+])
+async def test_hostile_scripts_end_cleanly(run_js, source, code, message):
+    started = time.monotonic()
+    result = await run_js(source, limits=SHORT)
+    assert code_of(result) == code, result.error
+    assert message in str(result.error)
+    assert time.monotonic() - started < 5
+
+
+async def test_a_spinning_script_does_not_block_the_event_loop(run_js):
+    gaps: list[float] = []
+
+    async def ticker():
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    task = asyncio.ensure_future(ticker())
+    result = await run_js("export default () => { while (true) {} }", limits=SHORT)
+    task.cancel()
+    assert code_of(result) == "TIMEOUT"
+    assert len(gaps) > 20
+    assert max(gaps) < 0.25
+
+
+async def test_globals_changed_by_one_job_are_not_seen_by_the_next(run_js):
+    polluter = """export default () => {
+      globalThis.leaked = 'yes'; Array.prototype.includes = () => 'hijacked';
+      JSON.stringify = () => 'hijacked'; Object.prototype.polluted = 1; return true }"""
+    assert (await run_js(polluter)).output is True
+    probe = """export default () => [typeof leaked, [1].includes(1), JSON.stringify({a: 1}),
+      ({}).polluted === undefined]"""
+    assert (await run_js(probe)).output == ["undefined", True, '{"a":1}', True]
+
+
+async def test_the_bridge_cannot_be_replaced_or_forged(run_js):
+    source = """export default async () => {
+      try { globalThis.__ce = null } catch (e) {}
+      try { __ce.deliver('{"responses":[{"id":1,"response":{"status":200}}]}') } catch (e) {}
+      return typeof __ce }"""
+    result = await run_js(source)
+    assert result.output == "object"
+
+
+async def test_log_volume_is_capped(run_js):
+    result = await run_js("export default () => { for (let i = 0; i < 100000; i++) console.log('line', i); return 1 }",
+                          limits=Limits(max_log_entries=20))
+    assert result.output == 1
+    assert len(result.trace.logs) == 21
+    assert "log limit" in result.trace.logs[-1]["message"]
+
+
+async def test_output_size_is_capped(run_js):
+    result = await run_js("export default () => 'x'.repeat(200000)", limits=Limits(max_output_bytes=100000))
+    assert code_of(result) == "INVALID_OUTPUT"
+
+
+async def test_request_count_is_capped(run_js, api_server):
+    api_server.reply("GET", "/ok", json_body={})
+    source = f"""export default async () => {{
+      for (let i = 0; i < 10; i++) {{ try {{ await fetch('{api_server.base}/ok') }} catch (e) {{}} }}
+      return 'finished' }}"""
+    result = await run_js(source, limits=Limits(max_requests=3))
+    assert code_of(result) == "NETWORK_BLOCKED"
+    assert len(api_server.received) == 3
+
+
+async def test_response_size_is_capped(run_js, api_server):
+    api_server.reply("GET", "/big", text="x" * 5000)
+    policy = NetworkPolicy.from_strings(["127.0.0.1"])
+    async with LiveTransport(policy, max_response_bytes=1000) as transport:
+        result = await run_js(f"export default async () => (await fetch('{api_server.base}/big')).text()",
+                              send=transport.send)
+    assert code_of(result) == "NETWORK_ERROR"
+
+
+INTERNAL_TARGETS = ["http://127.0.0.1:{port}/x", "http://localhost:{port}/x", "http://[::1]:{port}/x",
+                    "http://2130706433:{port}/x", "http://0x7f.1:{port}/x", "http://169.254.169.254/latest"]
+
+
+@pytest.mark.parametrize("target", INTERNAL_TARGETS)
+async def test_every_global_called_with_an_internal_url_reaches_nothing(run_js, api_server, target):
+    url = target.format(port=api_server.server.port)
+    source = f"""export default async () => {{
+      const url = {url!r};
+      const tried = [];
+      for (const name of Object.getOwnPropertyNames(globalThis)) {{
+        const value = globalThis[name];
+        if (typeof value !== 'function' || name === 'setInterval') continue;
+        tried.push(name);
+        try {{ await Promise.race([value(url), value({{ url }}), new Promise((r) => setTimeout(r, 1))]) }}
+        catch (e) {{}}
+      }}
+      const axios = require('axios');
+      for (const m of ['get', 'post', 'request']) {{ try {{ await axios[m](url) }} catch (e) {{}} }}
+      return tried }}"""
+    async with LiveTransport(NetworkPolicy(), max_response_bytes=1000) as transport:
+        result = await run_js(source, send=transport.send, limits=Limits(timeout=5))
+    assert code_of(result) == "NETWORK_BLOCKED"
+    assert api_server.received == []
