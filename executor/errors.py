@@ -16,6 +16,7 @@
     ├── ConnectionTestFailed           CONNECTION_TEST_FAILED
     ├── ConnectionDefunct              CONNECTION_DEFUNCT
     ├── UnrecordedRequest              UNRECORDED_REQUEST
+    ├── EngineCrashed                  ENGINE_CRASHED         the process running the job died
     └── InvalidJob                     INVALID_JOB            (HTTP endpoint only)
 
 `fatal` errors end the job even when the script catches the rejection it caused: a script must not
@@ -112,6 +113,10 @@ class ConnectionDefunct(ExecutorError):
 class UnrecordedRequest(ExecutorError):
     CODE = "UNRECORDED_REQUEST"
     fatal = True
+
+
+class EngineCrashed(ExecutorError):
+    CODE = "ENGINE_CRASHED"
 
 
 class InvalidJob(ExecutorError):

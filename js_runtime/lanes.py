@@ -35,6 +35,10 @@ class Lane:
         """Run `fn(*args)` on this lane's thread and await its result."""
         return await asyncio.wrap_future(self._executor.submit(fn, *args))
 
+    def submit(self, fn: Callable[..., object], *args: object) -> None:
+        """Queue `fn(*args)` on this lane without waiting for it."""
+        self._executor.submit(fn, *args)
+
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False)
 

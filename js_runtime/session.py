@@ -70,12 +70,11 @@ async def run_method(
     lane = pool.acquire()
     js: Engine | None = None
     try:
-        js = await lane.run(create_engine, engine, limits)
-        snapshot = await lane.run(_start, js, call, limits, deadline - loop.time())
+        js, snapshot = await lane.run(_open, engine, call, limits, deadline - loop.time())
         return await _drive(js, lane, snapshot, send, limits, trace, deadline)
     finally:
         if js is not None:
-            await lane.run(js.close)
+            lane.submit(js.close)  # runs before anything the next job queues on this lane
         pool.release(lane)
 
 
@@ -208,6 +207,16 @@ def _script_failure(error: dict[str, Any]) -> ExecutorError:
 
 
 # ---- steps: these run on the lane thread ----
+
+def _open(kind: EngineKind, call: MethodCall, limits: Limits, remaining: float) -> tuple[Engine, dict[str, Any]]:
+    """Create the context and start the call in one lane hop; close the context if that fails."""
+    js = create_engine(kind, limits)
+    try:
+        return js, _start(js, call, limits, remaining)
+    except BaseException:
+        js.close()
+        raise
+
 
 def _start(js: Engine, call: MethodCall, limits: Limits, remaining: float) -> dict[str, Any]:
     js.eval(prelude_source(), timeout=remaining)

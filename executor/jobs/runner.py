@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from executor import oauth
 from executor.connector import Connector
 from executor.errors import ExecutorError, InvalidInput, JobTimeout, MethodNotImplemented
 from executor.jobs import flows, methods
@@ -18,6 +19,8 @@ from js_runtime.engine import EngineKind
 from js_runtime.http import Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS, Limits
+
+oauth.install()  # registers the OAuth flows and standard refreshes with flows/methods
 
 log = logging.getLogger(__name__)
 

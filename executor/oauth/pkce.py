@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 import string
+
+from executor.errors import InvalidInput, StateMismatch
 
 # RFC 7636 §4.1: code-verifier = 43*128unreserved; unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
 UNRESERVED = string.ascii_letters + string.digits + "-._~"
@@ -30,3 +33,14 @@ def s256_challenge(verifier: str) -> str:
 def create_state() -> str:
     """An unguessable `state` (256 random bits, URL-safe) binding a redirect to the authorize call."""
     return secrets.token_urlsafe(32)
+
+
+def check_state(expected: str | None, received: object, name: str = "state") -> None:
+    """Refuse a redirect whose `name` differs from what authorize gave (STATE_MISMATCH), in
+    constant time. A missing expected value is the caller's omission (INVALID_INPUT)."""
+    if not expected:
+        raise InvalidInput(f"input.state is required: pass the {name} that authorize returned")
+    if not isinstance(received, str) or not received:
+        raise StateMismatch(f"the provider's redirect carried no {name} (queryParameters.{name})")
+    if not hmac.compare_digest(received.encode("utf-8"), expected.encode("utf-8")):
+        raise StateMismatch(f"queryParameters.{name} does not match the {name} authorize returned")

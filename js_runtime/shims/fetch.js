@@ -1,5 +1,5 @@
-// fetch.js: Node 20 (undici) style fetch, Headers, Request, Response, AbortController, AbortSignal,
-// and DOMException when the engine has none. Every request goes through host.request (Python).
+// fetch.js: Node 20 (undici) style fetch, Headers, Request, Response, AbortController, AbortSignal.
+// Every request goes through host.request (Python); web.js provides the URL/bytes globals used here.
 // Also shares byte/body/network-error helpers with axios.js as `host.http`.
 // Deliberately omitted: streams (Response.body is always null), Blob/FormData bodies, blob(),
 // formData(), bytes(), mode/credentials/cache/integrity/keepalive, immutable header guards,
@@ -78,16 +78,7 @@
     return network ? hide(err, '__ceNetwork', network) : err;
   }
 
-  // ---- DOMException, AbortSignal, AbortController ----
-  const DOMExceptionClass = typeof DOMException === 'function' ? DOMException : class DOMException extends Error {
-    constructor(message, name) {
-      super(message === undefined ? '' : String(message));
-      hide(this, 'name', name === undefined ? 'Error' : String(name));
-    }
-
-    get code() { return { AbortError: 20, TimeoutError: 23, NotSupportedError: 9 }[this.name] || 0; }
-  };
-
+  // ---- AbortSignal, AbortController (aborting with web.js's DOMException) ----
   function newSignal() {
     const signal = Object.create(AbortSignal.prototype);
     signal[STATE] = { aborted: false, reason: undefined, listeners: [], onabort: null };
@@ -98,7 +89,7 @@
     const st = signal[STATE];
     if (st.aborted) return;
     st.aborted = true;
-    st.reason = reason !== undefined ? reason : new DOMExceptionClass('This operation was aborted', 'AbortError');
+    st.reason = reason !== undefined ? reason : new host.DOMException('This operation was aborted', 'AbortError');
     const event = { type: 'abort', target: signal, currentTarget: signal };
     const listeners = (typeof st.onabort === 'function' ? [{ fn: st.onabort }] : []).concat(st.listeners);
     st.listeners = st.listeners.filter((l) => !l.once);
@@ -130,7 +121,7 @@
 
     static timeout(ms) {
       const signal = newSignal();
-      const reason = () => new DOMExceptionClass('The operation was aborted due to timeout', 'TimeoutError');
+      const reason = () => new host.DOMException('The operation was aborted due to timeout', 'TimeoutError');
       host.setTimer(() => abortSignal(signal, reason()), ms, [], false);
       return signal;
     }
@@ -349,12 +340,18 @@
     };
   }
 
+  function rawHeaders(pairs) {  // a server's header names are not validated (a bad one must not hang the job)
+    const headers = new Headers();
+    headers[STATE] = pairs.map(([name, value]) => [String(name).toLowerCase(), headerValue(value)]);
+    return headers;
+  }
+
   function fromWire(wire, st) {
     const res = Object.create(Response.prototype);
     res[STATE] = {
       status: wire.status,
       statusText: wire.statusText || '',
-      headers: new Headers(wire.headers || []),
+      headers: rawHeaders(wire.headers || []),
       body: wire.body || null,
       bodyUsed: false,
       url: (wire.url || st.url).split('#')[0],
@@ -388,8 +385,8 @@
     });
   }
 
-  host.http = { isBinary, isURLSearchParams, toBytes, bytesToBase64, binaryBody, textBody, wireBytes, wireText,
-    hide, networkCause };
-  const globals = { fetch, Headers, Request, Response, AbortController, AbortSignal, DOMException: DOMExceptionClass };
+  host.http = { isBinary, isURLSearchParams, bytesToBase64, binaryBody, textBody, wireBytes, wireText, hide,
+    networkCause };
+  const globals = { fetch, Headers, Request, Response, AbortController, AbortSignal };
   for (const name of Object.keys(globals)) host.defineGlobal(name, globals[name]);
 }

@@ -1,0 +1,59 @@
+"""The job service behind `connector-executor serve` (CONTRACT §5). Design log: what runs where, and why.
+
+Processes
+    One front-end process runs the aiohttp app: HTTP, body validation (jsonschema, against the very
+    JobRequest schema /openapi.json publishes), bearer auth, the idempotency store, refresh
+    collapsing, metrics, logging and the bounded job queue. It supervises `--workers N` worker
+    processes (`python -m executor.server.worker`) that execute jobs. Kept because a job's engine
+    runs native code (QuickJS, V8): a segfault or a runaway allocation can take down the process it
+    runs in, and it must not take the service with it. A worker that dies, even by SIGSEGV, fails
+    exactly the jobs in flight on it with ENGINE_CRASHED; the supervisor starts a replacement
+    (backing off if it keeps dying at once) and the service keeps serving.
+    Dropped: running engines in the front-end's threads (one crash kills everything) and a process
+    per job (~300 ms of interpreter start per job, and no connector cache).
+
+Worker protocol
+    Newline-delimited JSON over the child's stdin/stdout, with ids so many jobs share one pipe:
+    `{"id", "connector": {"key"} | {"files"}, "method", "input", "engine", "authOption", "timeoutMs"}`
+    in, `{"id", "result", "runMs"}` out. Plain `json` (no extra dependency); the hop costs well under
+    a millisecond for a typical job, measured end to end against calling run_job in-process. The
+    worker keeps the real stdout for the protocol and points fd 1 at stderr, so a stray print in a
+    library cannot corrupt it. Workers ignore SIGINT/SIGTERM and run in their own session: the
+    front-end drains them by closing stdin (which also happens if the front-end dies).
+
+Inside a worker
+    One asyncio loop running many jobs at once, one LiveTransport (network policy from
+    `--allow-host` and CONNECTOR_EXECUTOR_ALLOW_HOSTS), the `--connectors` directory loaded at
+    start, inline connectors cached by content hash. Engine work runs on lanes (reused threads), so
+    a spinning script never blocks the loop; its own deadline ends it with TIMEOUT.
+
+Scheduling
+    Each job goes to the least-loaded live worker with a free slot (`jobs_per_worker` each); else it
+    waits in a FIFO line of `queue_size`; past that the answer is 429 with Retry-After, and /readyz
+    says 503 "saturated" while that is so. A worker silent past a job's deadline plus a margin is
+    stuck, not slow: it is killed and replaced.
+
+Once-only execution (front-end memory, so per replica)
+    `Idempotency-Key`: the first request runs, a retry with the same key and the same body within
+    the retention window gets the stored result (header `Idempotent-Replayed: true`), a concurrent
+    retry waits for the first run. The same key with a different body is 422 IDEMPOTENCY_KEY_REUSED
+    (409 is kept for state conflicts; the request itself is what is wrong). Refusals (429, 503) are
+    not stored, so a retry runs. Concurrent refreshCredentials jobs of one connector with the same
+    `connectionId` collapse into one execution whose result every caller gets.
+
+Secrets and logs
+    The front-end computes each job's secret values (collect_secrets over the input and the
+    connector's schemas) and binds them, with the job's fields, in ContextVars for the request's
+    task; the structlog redaction processor reads them from there. No module-level secret list.
+    One JSON line per executed job on stderr (console lines on a TTY).
+
+Shutdown
+    SIGTERM: readyz turns 503, the listener closes, in-flight jobs have the grace period
+    (CONNECTOR_EXECUTOR_SHUTDOWN_GRACE, default 20 s) to finish, workers are stopped, exit 0.
+
+Settings `serve` has no flag for come from the environment (see config.ENV_SETTINGS).
+
+Modules: app (routes, middlewares), service (the job pipeline), workers (supervisor and pool
+client), worker (the worker process), idempotency, connectors, config, metrics, logging, openapi,
+main (`serve_command`).
+"""

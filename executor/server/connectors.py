@@ -1,0 +1,89 @@
+"""The connectors a server knows: those loaded from `--connectors`, and inline ones cached by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from executor.connector import Connector, load_connector_dir, load_connector_files
+from executor.errors import ConnectorInvalid
+
+
+def load_connectors(directory: Path | None, warn: Callable[[str], None] | None = None) -> dict[str, Connector]:
+    """Every subdirectory of `directory` holding a spec.yml, by key; broken ones are reported and skipped."""
+    found: dict[str, Connector] = {}
+    if directory is None or not directory.is_dir():
+        return found
+    for child in sorted(directory.iterdir()):
+        if not (child / "spec.yml").is_file() and not (child / "spec.yaml").is_file():
+            continue
+        try:
+            connector = load_connector_dir(child)
+        except ConnectorInvalid as exc:
+            if warn is not None:
+                warn(f"skipping connector {child.name}: {exc.message}")
+            continue
+        found[connector.key] = connector
+    return found
+
+
+def files_digest(files: Mapping[str, str]) -> str:
+    """A stable hash of an inline connector's files."""
+    return hashlib.sha256(json.dumps(files, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def describe(connector: Connector) -> dict[str, Any]:
+    """What GET /v1/connectors says about one connector."""
+    auth = connector.auth
+    return {
+        "key": connector.key,
+        "name": connector.name,
+        "authType": auth.type,
+        "title": auth.title,
+        "options": [{"key": key, "type": option.type, "title": option.title}
+                    for key, option in auth.options.items()],
+    }
+
+
+class ConnectorRegistry:
+    """Named connectors, plus an LRU of parsed inline ones; `on_parse(source)` counts real parses."""
+
+    def __init__(self, named: Mapping[str, Connector], *, on_parse: Callable[[str], None] | None = None,
+                 max_inline: int = 256) -> None:
+        self._named = dict(named)
+        self._inline: OrderedDict[str, Connector | str] = OrderedDict()  # str: why it is broken
+        self._on_parse = on_parse or (lambda _source: None)
+        self._max_inline = max_inline
+
+    def __len__(self) -> int:
+        return len(self._named)
+
+    def get(self, key: str) -> Connector | None:
+        """The named connector `key`, or None."""
+        return self._named.get(key)
+
+    def inline(self, files: Mapping[str, str]) -> tuple[Connector, str]:
+        """The parsed inline connector and its digest; ConnectorInvalid (also cached) when it is broken."""
+        digest = files_digest(files)
+        cached = self._inline.get(digest)
+        if cached is None:
+            self._on_parse("inline")
+            try:
+                cached = load_connector_files(files, default_key="inline")
+            except ConnectorInvalid as exc:
+                cached = exc.message
+            self._inline[digest] = cached
+            while len(self._inline) > self._max_inline:
+                self._inline.popitem(last=False)
+        self._inline.move_to_end(digest)
+        if isinstance(cached, str):
+            raise ConnectorInvalid(cached)
+        return cached, digest
+
+    def describe_all(self) -> list[dict[str, Any]]:
+        """Every named connector, sorted by key."""
+        return [describe(self._named[key]) for key in sorted(self._named)]

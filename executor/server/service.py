@@ -1,0 +1,238 @@
+"""The job pipeline of POST /v1/jobs, minus HTTP: validate, resolve, dedupe, dispatch, record, log.
+
+    body ──validate (JobRequest schema)──> PreparedJob ──Idempotency-Key?──> IdempotencyStore
+         ──refreshCredentials + connectionId?──> SingleFlight ──> WorkerPool ──> Outcome
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+
+from executor.connector import Connector
+from executor.errors import ConnectorInvalid, ExecutorError, InvalidInput
+from executor.jobs import JobInput
+from executor.secrets import Secrets, collect_secrets, strings_in
+from executor.server.config import ServerConfig
+from executor.server.connectors import ConnectorRegistry
+from executor.server.idempotency import IdempotencyKeyReused, IdempotencyStore, SingleFlight
+from executor.server.logging import add_secrets, job_log_context
+from executor.server.metrics import ServerMetrics
+from executor.server.openapi import JOB_REQUEST_SCHEMA
+from executor.server.workers import QueueFull, WorkerPool, failed_reply
+
+_VALIDATOR = jsonschema.Draft202012Validator(JOB_REQUEST_SCHEMA)
+MAX_IDEMPOTENCY_KEY = 255
+RETRY_AFTER_SECONDS = "1"
+
+
+class ApiError(Exception):
+    """A refusal answered with `{"error": {"code", "message"}}` and an HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the endpoint answers: a status, a JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreparedJob:
+    """A valid job, ready to send to a worker (or already failed, for a broken inline connector)."""
+
+    job_id: str
+    connector_label: str  # the key, or "inline": bounded label values for metrics
+    identity: str  # what makes two connectors "the same" for collapsing
+    method: str
+    engine: str
+    auth_option: str | None
+    timeout_ms: int
+    connection_id: str | None
+    secrets: Secrets
+    message: dict[str, Any]
+    failure: ExecutorError | None = None
+
+    @property
+    def collapsible(self) -> bool:
+        return self.method == "refreshCredentials" and self.connection_id is not None
+
+
+def validate_body(body: Any) -> None:
+    """ApiError 400 INVALID_JOB unless `body` matches the published JobRequest schema."""
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(body))
+    if error is not None:
+        raise ApiError(400, "INVALID_JOB", schema_message(error))
+
+
+def schema_message(error: jsonschema.ValidationError) -> str:
+    """Where and why a body fails the schema, naming no value the caller sent (values may be secrets)."""
+    where = "body" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    kind, expected = error.validator, error.validator_value
+    if kind in ("required", "additionalProperties"):
+        return f"{where}: {error.message}"
+    if kind == "type":
+        return f"{where}: must be of type {' or '.join(expected) if isinstance(expected, list) else expected}"
+    if kind == "enum":
+        return f"{where}: must be one of {', '.join(json.dumps(v) for v in expected)}"
+    if kind == "oneOf" and error.absolute_path and error.absolute_path[-1] == "connector":
+        return f'{where}: must be a connector key or an inline connector {{"files": {{"path": "text"}}}}'
+    return f"{where}: does not satisfy {kind} {json.dumps(expected)[:200]}"
+
+
+def fingerprint(body: Any) -> str:
+    """A digest of the request body, to tell a retry from a different job reusing a key."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def job_secrets(job_input: JobInput, connector: Connector | None, auth_option: str | None) -> Secrets:
+    """Every value of the input that must never reach a log line."""
+    auth = None
+    if connector is not None:
+        try:
+            auth = connector.auth_for(auth_option)
+        except InvalidInput:
+            auth = connector.auth
+    secrets = collect_secrets(
+        credentials=job_input.credentials,
+        connection_parameters=job_input.connection_parameters,
+        connection_schema=auth.ui_schema if auth is not None else None,
+        connector_parameters=job_input.connector_parameters,
+        connector_schema=connector.parameters_schema if connector is not None else None,
+    )
+    extra = [job_input.token_response or {}, job_input.code_verifier or ""]
+    return secrets.with_values(s for value in extra for s in strings_in(value))
+
+
+class JobService:
+    """Runs POST /v1/jobs bodies: one execution per idempotency key and per collapsed refresh."""
+
+    def __init__(self, config: ServerConfig, registry: ConnectorRegistry, pool: WorkerPool,
+                 metrics: ServerMetrics, logger: Any) -> None:
+        self.config = config
+        self.registry = registry
+        self.pool = pool
+        self.metrics = metrics
+        self.log = logger
+        self.shutting_down = False
+        self._idempotency: IdempotencyStore[Outcome] = IdempotencyStore(
+            ttl=config.idempotency_ttl, max_entries=config.idempotency_max_entries,
+            keep=lambda outcome: outcome.status == 200)
+        self._refreshes: SingleFlight[Outcome] = SingleFlight()
+
+    async def submit(self, body: Any, idempotency_key: str | None) -> Outcome:
+        """The answer to one job request; ApiError for a refusal that is not a job result."""
+        validate_body(body)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            raise ApiError(400, "INVALID_JOB", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+        job = self.prepare(body)
+        with job_log_context(job.secrets, job_id=job.job_id, connector=job.connector_label,
+                             method=job.method, engine=job.engine):
+            if idempotency_key is None:
+                return await self._collapsed(job)
+            try:
+                outcome, replayed = await self._idempotency.run(
+                    idempotency_key, fingerprint(body), lambda: self._collapsed(job))
+            except IdempotencyKeyReused:
+                raise ApiError(422, "IDEMPOTENCY_KEY_REUSED",
+                               "this Idempotency-Key was used with a different request body") from None
+            if replayed:
+                self._shared("idempotency")
+                return Outcome(outcome.status, outcome.body, {**outcome.headers, "Idempotent-Replayed": "true"})
+            return outcome
+
+    def prepare(self, body: dict[str, Any]) -> PreparedJob:
+        """Resolve the connector and parse the input of a schema-valid body (ApiError 404 / 400)."""
+        ref = body["connector"]
+        failure: ExecutorError | None = None
+        connector: Connector | None
+        if isinstance(ref, str):
+            connector = self.registry.get(ref)
+            if connector is None:
+                raise ApiError(404, "CONNECTOR_NOT_FOUND", f"no connector with key {ref!r}")
+            label, identity, wire = ref, f"key:{ref}", {"key": ref}
+        else:
+            try:
+                connector, digest = self.registry.inline(ref["files"])
+            except ConnectorInvalid as exc:
+                connector, digest, failure = None, "", exc
+            label, identity, wire = "inline", f"inline:{digest}", {"files": ref["files"]}
+        try:
+            job_input = JobInput.from_json(body.get("input"))
+        except InvalidInput as exc:
+            raise ApiError(400, "INVALID_JOB", exc.message) from None
+        engine = body.get("engine") or self.config.engine
+        timeout_ms = self.config.timeout_ms(body.get("timeoutMs"))
+        message = {"connector": wire, "method": body["method"], "input": body.get("input"),
+                   "engine": engine, "authOption": body.get("authOption"), "timeoutMs": timeout_ms}
+        return PreparedJob(
+            job_id=uuid.uuid4().hex, connector_label=label, identity=identity, method=body["method"],
+            engine=engine, auth_option=body.get("authOption"), timeout_ms=timeout_ms,
+            connection_id=body.get("connectionId"), secrets=job_secrets(job_input, connector, body.get("authOption")),
+            message=message, failure=failure)
+
+    async def _collapsed(self, job: PreparedJob) -> Outcome:
+        if not job.collapsible:
+            return await self._execute(job)
+        key = (job.identity, job.auth_option, job.connection_id)
+        outcome, shared = await self._refreshes.run(key, lambda: self._execute(job))
+        if shared:
+            self._shared("collapsed")
+        return outcome
+
+    async def _execute(self, job: PreparedJob) -> Outcome:
+        """Run the job on a worker and record it: the one place a job actually executes."""
+        if self.shutting_down:
+            return _refusal(503, "SHUTTING_DOWN", "the server is shutting down")
+        started = time.perf_counter()
+        if job.failure is not None:
+            reply = failed_reply(job.failure)
+        else:
+            try:
+                reply = await self.pool.run(job.message, job.timeout_ms / 1000)
+            except QueueFull:
+                self.metrics.rejected.labels("queue_full").inc()
+                self.log.warning("job.rejected", reason="queue_full")
+                return _refusal(429, "QUEUE_FULL", "every worker is busy and the queue is full; retry later",
+                                {"Retry-After": RETRY_AFTER_SECONDS})
+        seconds = time.perf_counter() - started
+        result: dict[str, Any] = reply["result"]
+        self.metrics.record_job(connector=job.connector_label, method=job.method, engine=job.engine,
+                                result=result, seconds=seconds)
+        self._log_job(result, seconds, reply.get("runMs"))
+        return Outcome(200, result)
+
+    def _log_job(self, result: dict[str, Any], seconds: float, run_ms: float | None) -> None:
+        add_secrets(result.get("credentials"))  # tokens the job just obtained are secrets too
+        error = result.get("error") or {}
+        self.log.info("job", outcome=result.get("status"), error_code=error.get("code"),
+                      error_message=error.get("message"), duration_ms=round(seconds * 1000, 3),
+                      worker_ms=run_ms, request_count=len(result.get("requests") or ()))
+
+    def _shared(self, reason: str) -> None:
+        self.metrics.shared.labels(reason).inc()
+        self.log.info("job.shared", reason=reason)
+
+
+def _refusal(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Outcome:
+    return Outcome(status, ApiError(status, code, message).body(), dict(headers or {}))
+

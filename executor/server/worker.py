@@ -1,0 +1,136 @@
+"""The worker process: reads jobs as JSON lines on stdin, runs many at once, writes results to stdout.
+
+    python -m executor.server.worker [--connectors DIR] [--engine E] [--allow-host H]... [--lanes N]
+
+Protocol (one JSON object per line, both ways):
+    first line out  {"ready": {"pid": ..., "connectors": n}}
+    in              {"id", "connector": {"key"} | {"files"}, "method", "input", "engine", "authOption", "timeoutMs"}
+    out             {"id", "result": <job result>, "runMs": <time inside run_job>}
+The process exits when stdin closes, after finishing the jobs it has. Engine work runs on lane
+threads, so a spinning script never blocks this loop; a crash of the whole process is the
+supervisor's business (it fails the jobs in flight with ENGINE_CRASHED and starts a new worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from executor.connector import Connector, load_connector_files
+from executor.errors import ExecutorError, InvalidInput
+from executor.jobs import Job, JobInput, run_job
+from executor.jobs.result import JobResult
+from executor.server.connectors import load_connectors
+from executor.transport import LiveTransport, NetworkPolicy
+from js_runtime.engine import ENGINE_KINDS
+from js_runtime.lanes import LanePool
+from js_runtime.limits import DEFAULT_LIMITS
+
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+class JobRunner:
+    """Turns protocol messages into jobs and runs them with this process's transport and lanes."""
+
+    def __init__(self, connectors: dict[str, Connector], engine: str, transport: LiveTransport,
+                 lanes: LanePool) -> None:
+        self._connectors = connectors
+        self._engine = engine
+        self._transport = transport
+        self._lanes = lanes
+
+    async def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The reply to one job message; never raises."""
+        started = time.perf_counter()
+        try:
+            job = self._job(message)
+            result = await run_job(job, send=self._transport.send, lanes=self._lanes)
+        except ExecutorError as exc:
+            result = JobResult("failed", error=exc)
+        except Exception as exc:  # a bug of ours: the job fails, the worker goes on
+            print(f"worker: internal error: {exc.__class__.__name__}", file=sys.stderr)
+            result = JobResult("failed", error=ExecutorError("internal error while running the job"))
+        run_ms = round((time.perf_counter() - started) * 1000, 3)
+        return {"id": message.get("id"), "result": result.to_dict(), "runMs": run_ms}
+
+    def _job(self, message: dict[str, Any]) -> Job:
+        ref = message.get("connector") or {}
+        if "files" in ref:
+            connector = load_connector_files(ref["files"], default_key="inline")
+        elif ref.get("key") in self._connectors:
+            connector = self._connectors[ref["key"]]
+        else:
+            raise InvalidInput(f"unknown connector {ref.get('key')!r}")
+        timeout_ms = message.get("timeoutMs") or DEFAULT_LIMITS.timeout * 1000
+        return Job(connector=connector, method=str(message.get("method")),
+                   input=JobInput.from_json(message.get("input")),
+                   engine=message.get("engine") or self._engine,  # type: ignore[arg-type]
+                   auth_option=message.get("authOption"),
+                   limits=DEFAULT_LIMITS.with_timeout(timeout_ms / 1000))
+
+
+async def _pipes(protocol_out: BinaryIO) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, protocol_out)
+    return reader, asyncio.StreamWriter(transport, protocol, None, loop)
+
+
+async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
+    """Run jobs until stdin closes; then finish the running ones and return."""
+    connectors = load_connectors(args.connectors, warn=lambda m: print(f"worker: {m}", file=sys.stderr))
+    policy = NetworkPolicy.from_env(os.environ, args.allow_host)
+    reader, writer = await _pipes(protocol_out)
+    lanes = LanePool(max_idle=args.lanes)
+    running: set[asyncio.Task[None]] = set()
+    async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport:
+        runner = JobRunner(connectors, args.engine, transport, lanes)
+
+        async def answer(message: dict[str, Any]) -> None:
+            writer.write(json.dumps(await runner.handle(message)).encode() + b"\n")
+            await writer.drain()
+
+        writer.write(json.dumps({"ready": {"pid": os.getpid(), "connectors": len(connectors)}}).encode() + b"\n")
+        await writer.drain()
+        while line := await reader.readline():
+            task = asyncio.ensure_future(answer(json.loads(line)))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        if running:
+            await asyncio.wait(running)
+    lanes.close()
+    writer.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m executor.server.worker")
+    parser.add_argument("--connectors", type=Path, default=None)
+    parser.add_argument("--engine", choices=ENGINE_KINDS, default="quickjs")
+    parser.add_argument("--allow-host", action="append", default=[])
+    parser.add_argument("--lanes", type=int, default=8, help="idle engine threads kept for reuse")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: keep the real stdout for the protocol, send stray prints to stderr, serve."""
+    args = build_parser().parse_args(argv)
+    # Stop signals are the front-end's to handle (a whole process group may get them): it drains
+    # this worker by closing stdin, and stdin also closes if the front-end dies.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return asyncio.run(serve(args, protocol_out))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,323 @@
+"""The front-end's side of the workers: start them, send jobs to the least-loaded one, restart the dead.
+
+`WorkerProcess` owns one `python -m executor.server.worker` child and the replies it owes; when the
+child dies, for whatever reason, every job in flight on it gets an ENGINE_CRASHED result.
+`WorkerPool` holds N of them, a bounded FIFO of jobs waiting for a slot (QueueFull past it), and
+the restart loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from executor.errors import EngineCrashed, ExecutorError, JobTimeout
+from executor.jobs.result import JobResult
+from executor.server.config import ENV_TOKEN
+from executor.server.worker import MAX_LINE_BYTES
+
+Reply = dict[str, Any]  # {"id", "result": <job result dict>, "runMs"}
+
+# A worker's own run_job gives up at the job's timeout + 1 s; past this margin it is stuck, not slow.
+HARD_TIMEOUT_MARGIN = 10.0
+_FAST_EXIT_SECONDS = 2.0
+_MAX_RESTART_DELAY = 5.0
+
+
+class QueueFull(Exception):
+    """Every worker slot is busy and the waiting line is at its bound."""
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process did not come up."""
+
+
+def failed_reply(error: ExecutorError) -> Reply:
+    """A reply carrying a failed job result, for jobs a worker could not answer."""
+    return {"result": JobResult("failed", error=error).to_dict(), "runMs": None}
+
+
+def describe_exit(returncode: int | None) -> str:
+    """`signal SIGSEGV` or `exit status 3`."""
+    if returncode is not None and returncode < 0:
+        try:
+            return f"signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How to start a worker process."""
+
+    engine: str = "quickjs"
+    connectors_dir: Path | None = None
+    allow_hosts: tuple[str, ...] = ()
+    lanes: int = 8
+    start_timeout: float = 30.0
+
+    def command(self) -> list[str]:
+        """The worker's command line."""
+        cmd = [sys.executable, "-m", "executor.server.worker", "--engine", self.engine, "--lanes", str(self.lanes)]
+        if self.connectors_dir is not None:
+            cmd += ["--connectors", str(self.connectors_dir)]
+        for host in self.allow_hosts:
+            cmd += ["--allow-host", host]
+        return cmd
+
+
+@dataclass(eq=False)
+class WorkerProcess:
+    """One worker child: sends job messages, matches replies by id, fails them all if the child dies."""
+
+    index: int
+    options: WorkerOptions
+    on_exit: Callable[[WorkerProcess], None]
+    load: int = 0  # slots taken by jobs dispatched here (the pool's bookkeeping)
+    started_at: float = 0.0
+    exited: bool = False
+    _process: asyncio.subprocess.Process | None = None
+    _pending: dict[int, asyncio.Future[Reply]] = field(default_factory=dict)
+    _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _reader: asyncio.Task[None] | None = None
+    _kill_reason: str | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def alive(self) -> bool:
+        return self._reader is not None and not self.exited
+
+    async def start(self) -> None:
+        """Spawn the child and wait for its ready line."""
+        env = {k: v for k, v in os.environ.items() if k != ENV_TOKEN}  # the worker has no use for it
+        self._process = await asyncio.create_subprocess_exec(
+            *self.options.command(), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=MAX_LINE_BYTES, start_new_session=True, env=env)
+        self.started_at = time.monotonic()
+        assert self._process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self._process.stdout.readline(), self.options.start_timeout)
+            if "ready" not in json.loads(line or b"{}"):
+                raise ValueError("no ready line")
+        except (TimeoutError, ValueError) as exc:
+            self._process.kill()
+            await self._process.wait()
+            raise WorkerStartError(f"worker {self.index} did not start ({describe_exit(self._process.returncode)})") \
+                from exc
+        self._reader = asyncio.ensure_future(self._read_replies())
+
+    async def call(self, message: dict[str, Any], hard_timeout: float) -> Reply:
+        """Send one job and wait for its reply (an ENGINE_CRASHED one if the child dies first)."""
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        job_id = message["id"]
+        self._pending[job_id] = future
+        try:
+            await self._send(message)
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), hard_timeout)
+            except TimeoutError:
+                self.kill("the worker stopped responding and was restarted")
+                return await future
+        finally:
+            self._pending.pop(job_id, None)
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        data = json.dumps(message).encode() + b"\n"
+        try:
+            async with self._write_lock:
+                self._process.stdin.write(data)
+                await self._process.stdin.drain()
+        except (ConnectionError, RuntimeError):
+            pass  # the child is gone: the reader fails this job along with the others
+
+    async def _read_replies(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        try:
+            while line := await self._process.stdout.readline():
+                reply = json.loads(line)
+                future = self._pending.pop(reply.get("id"), None)
+                if future is not None and not future.done():
+                    future.set_result(reply)
+        except (ValueError, asyncio.LimitOverrunError):
+            self.kill("the worker sent an unreadable reply and was restarted")
+        finally:
+            returncode = await self._process.wait()
+            self.exited = True
+            reason = self._kill_reason or f"the engine process running the job died ({describe_exit(returncode)})"
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_result(failed_reply(EngineCrashed(reason)))
+            self._pending.clear()
+            self.on_exit(self)
+
+    def kill(self, reason: str) -> None:
+        """End the child now; its jobs fail with `reason`."""
+        self._kill_reason = self._kill_reason or reason
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+
+    async def stop(self, grace: float) -> None:
+        """Close stdin (the child finishes its jobs and exits); kill it after `grace` seconds."""
+        if self._process is None:
+            return
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            await asyncio.wait_for(self._process.wait(), grace)
+        except TimeoutError:
+            self.kill("the server stopped before the job finished")
+            await self._process.wait()
+        if self._reader is not None:
+            await self._reader
+
+
+class WorkerPool:
+    """N worker processes; each job goes to the least-loaded one with a free slot, or waits in line."""
+
+    def __init__(self, options: WorkerOptions, *, size: int, jobs_per_worker: int, queue_size: int,
+                 on_restart: Callable[[], None] | None = None) -> None:
+        self.options = options
+        self.jobs_per_worker = max(1, jobs_per_worker)
+        self.queue_size = max(0, queue_size)
+        self.workers: list[WorkerProcess] = [self._new(i) for i in range(max(1, size))]
+        self._waiters: deque[asyncio.Future[WorkerProcess]] = deque()
+        self._ids = itertools.count(1)
+        self._on_restart = on_restart or (lambda: None)
+        self._restarts: set[asyncio.Task[None]] = set()
+        self._fast_failures = [0] * len(self.workers)
+        self._closing = False
+
+    def _new(self, index: int) -> WorkerProcess:
+        return WorkerProcess(index, self.options, self._exited)
+
+    @property
+    def in_flight(self) -> int:
+        """Jobs dispatched to a worker and not yet answered."""
+        return sum(w.load for w in self.workers)
+
+    @property
+    def queued(self) -> int:
+        """Jobs waiting for a slot."""
+        return sum(1 for f in self._waiters if not f.done())
+
+    @property
+    def alive(self) -> int:
+        """Workers ready for jobs."""
+        return sum(1 for w in self.workers if w.alive)
+
+    @property
+    def saturated(self) -> bool:
+        """Whether a new job would be refused with QueueFull."""
+        return self._pick() is None and self.queued >= self.queue_size
+
+    async def start(self) -> None:
+        """Start every worker; WorkerStartError if any fails."""
+        results = await asyncio.gather(*(w.start() for w in self.workers), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            await self.close(grace=1.0)
+            raise errors[0]
+
+    async def run(self, message: dict[str, Any], timeout: float) -> Reply:
+        """Run one job (`timeout`: its budget in seconds); QueueFull when saturated."""
+        worker = self._pick()
+        if worker is not None:
+            worker.load += 1
+        else:
+            worker = await self._wait_for_slot(timeout)
+            if worker is None:
+                return failed_reply(JobTimeout("no worker was free within the job's time limit"))
+        try:
+            return await worker.call({**message, "id": next(self._ids)}, timeout + HARD_TIMEOUT_MARGIN)
+        finally:
+            worker.load -= 1
+            self._wake()
+
+    def _pick(self) -> WorkerProcess | None:
+        free = [w for w in self.workers if w.alive and w.load < self.jobs_per_worker]
+        return min(free, key=lambda w: w.load) if free else None
+
+    async def _wait_for_slot(self, timeout: float) -> WorkerProcess | None:
+        if self.queued >= self.queue_size:
+            raise QueueFull
+        waiter: asyncio.Future[WorkerProcess] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            if waiter.done() and not waiter.cancelled():  # handed a slot just as we gave up: give it back
+                waiter.result().load -= 1
+                self._wake()
+            else:
+                waiter.cancel()
+            if isinstance(exc, TimeoutError):
+                return None
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+
+    def _wake(self) -> None:
+        """Hand free slots to waiting jobs, first come first served."""
+        while self._waiters:
+            worker = self._pick()
+            if worker is None:
+                return
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                worker.load += 1
+                waiter.set_result(worker)
+
+    def _exited(self, worker: WorkerProcess) -> None:
+        if self._closing:
+            return
+        quick = time.monotonic() - worker.started_at < _FAST_EXIT_SECONDS
+        self._fast_failures[worker.index] = self._fast_failures[worker.index] + 1 if quick else 0
+        task = asyncio.ensure_future(self._restart(worker.index))
+        self._restarts.add(task)
+        task.add_done_callback(self._restarts.discard)
+
+    async def _restart(self, index: int) -> None:
+        """Replace a dead worker, backing off while it keeps dying at once."""
+        while not self._closing:
+            failures = self._fast_failures[index]
+            if failures:
+                await asyncio.sleep(min(0.1 * 2 ** failures, _MAX_RESTART_DELAY))
+            replacement = self._new(index)
+            try:
+                await replacement.start()
+            except (WorkerStartError, OSError):
+                self._fast_failures[index] += 1
+                continue
+            if self._closing:
+                await replacement.stop(grace=1.0)
+                return
+            self.workers[index] = replacement
+            self._on_restart()
+            self._wake()
+            return
+
+    async def close(self, grace: float) -> None:
+        """Stop restarting, let workers finish their jobs for up to `grace` seconds, then kill them."""
+        self._closing = True
+        for task in list(self._restarts):
+            task.cancel()
+        await asyncio.gather(*self._restarts, return_exceptions=True)
+        await asyncio.gather(*(w.stop(grace) for w in self.workers), return_exceptions=True)

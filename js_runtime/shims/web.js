@@ -1,0 +1,716 @@
+// Web/Node globals neither engine has, written once so both behave alike, with Node v20 semantics:
+// URL, URLSearchParams, Buffer (the commonly used subset), TextEncoder, TextDecoder (UTF-8), atob,
+// btoa, DOMException (also handed to later shims as host.DOMException).
+// Deliberately omitted: full IDNA/UTS46 (non-ASCII hosts get NFKC + lower case + punycode only),
+// Windows drive-letter quirks of file: URLs, URL.createObjectURL, TextDecoder encodings other than
+// UTF-8, and Buffer's numeric read/write helpers, string indexOf/includes, swap* and pooling.
+{
+  const { encodeURIComponent, unescape } = globalThis;
+
+  // ---- errors shaped like Node's ----
+  const nodeError = (Ctor, code, message) => Object.assign(new Ctor(message), { code });
+  function received(v) {
+    if (v == null || typeof v === 'function') return 'Received ' + (v ? 'function ' + v.name : v);
+    if (typeof v === 'object') return 'Received an instance of ' + ((v.constructor && v.constructor.name) || 'Object');
+    const shown = typeof v === 'string' ? `'${v.length > 28 ? v.slice(0, 25) + '...' : v}'` : String(v) + (typeof v === 'bigint' ? 'n' : '');
+    return `Received type ${typeof v} (${shown})`;
+  }
+  const argType = (what, v) => nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The ${what}. ${received(v)}`);
+  const missingArgs = (what) => nodeError(TypeError, 'ERR_MISSING_ARGS', `The ${what} must be specified`);
+  const tag = (C, name) => Object.defineProperty(C.prototype, Symbol.toStringTag, { value: name, configurable: true });
+
+  const DOM_CODES = { __proto__: null, InvalidCharacterError: 5, NotSupportedError: 9, InvalidStateError: 11,
+    SyntaxError: 12, AbortError: 20, TimeoutError: 23, DataCloneError: 25 };
+  class DOMException extends Error {
+    constructor(message = '', options = 'Error') {
+      super(`${message}`);
+      const named = options !== null && typeof options === 'object';
+      const name = `${named ? (options.name === undefined ? 'Error' : options.name) : options}`;
+      const hidden = (value) => ({ value, writable: true, configurable: true });
+      Object.defineProperties(this, { name: hidden(name), code: hidden(DOM_CODES[name] || 0) });
+    }
+  }
+  tag(DOMException, 'DOMException');
+  const invalidChar = (message) => new DOMException(message || 'Invalid character', 'InvalidCharacterError');
+
+  // ---- strings and bytes ----
+  const toUSV = (s) => (/[\uD800-\uDFFF]/.test(s)
+    ? s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uD800-\uDFFF]/g, (m) => (m.length === 2 ? m : '\uFFFD')) : s);
+  const str = (v) => toUSV(`${v}`);
+  function codesToString(codes, n = codes.length) {
+    let s = '';
+    for (let i = 0; i < n; i += 8192) s += String.fromCharCode.apply(null, codes.subarray(i, Math.min(n, i + 8192)));
+    return s;
+  }
+  const latin1Bytes = (s, wide = 1) => {
+    const out = new Uint8Array(s.length * wide);
+    for (let i = 0; i < s.length; i++) {
+      out[i * wide] = s.charCodeAt(i);
+      if (wide === 2) out[i * 2 + 1] = s.charCodeAt(i) >> 8;
+    }
+    return out;
+  };
+  /** The UTF-8 bytes of a string as a binary string (lone surrogates become U+FFFD). */
+  const utf8Binary = (s) => unescape(encodeURIComponent(toUSV(s)));
+  const utf8Encode = (s) => latin1Bytes(utf8Binary(s));
+
+  /** WHATWG UTF-8 decode of bytes[start, end): each maximal invalid subpart → U+FFFD (null if fatal). */
+  function utf8Decode(bytes, start, end, fatal) {
+    const out = new Uint16Array(end - start);
+    let n = 0;
+    for (let i = start; i < end;) {
+      const b = bytes[i++];
+      if (b < 0x80) { out[n++] = b; continue; }
+      let need = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1, cp = b & (0x3F >> need), ok = b >= 0xC2 && b <= 0xF4;
+      let lo = b === 0xE0 ? 0xA0 : b === 0xF0 ? 0x90 : 0x80, hi = b === 0xED ? 0x9F : b === 0xF4 ? 0x8F : 0xBF;
+      for (; ok && need && i < end && bytes[i] >= lo && bytes[i] <= hi; need--, lo = 0x80, hi = 0xBF) cp = (cp << 6) | (bytes[i++] & 0x3F);
+      if ((!ok || need) && fatal) return null;
+      if (!ok || need) out[n++] = 0xFFFD;
+      else if (cp < 0x10000) out[n++] = cp;
+      else [out[n++], out[n++]] = [0xD800 | ((cp - 0x10000) >> 10), 0xDC00 | (cp & 0x3FF)];
+    }
+    return codesToString(out, n);
+  }
+
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function base64Encode(bytes, url) {
+    const len = bytes.length, out = new Uint8Array(Math.ceil(len / 3) * 4);
+    for (let i = 0, n = 0; i < len; i += 3) {
+      const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | (i + 2 < len ? bytes[i + 2] : 0);
+      for (let j = 0; j < 4; j++) out[n++] = j <= len - i ? B64.charCodeAt((v >> (18 - 6 * j)) & 63) : 61;
+    }
+    const s = codesToString(out);
+    return url ? s.replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_')) : s;
+  }
+  const b64Value = (c) => (c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4
+    : c === 43 || c === 45 ? 62 : c === 47 || c === 95 ? 63 : -1);
+  /** Node's lenient decoder: either alphabet, other characters skipped, stops at the first '='. */
+  function base64Decode(s) {
+    const out = new Uint8Array((s.length * 3) >> 2);
+    let n = 0, acc = 0, bits = 0;
+    for (let i = 0, v; i < s.length && s[i] !== '='; i++) {
+      if ((v = b64Value(s.charCodeAt(i))) < 0) continue;
+      acc = ((acc << 6) | v) & 0xFFFFFF;
+      if ((bits += 6) >= 8) out[n++] = acc >> (bits -= 8);
+    }
+    return out.subarray(0, n);
+  }
+  /** Node's hex decoder: whole pairs, up to the first invalid one. */
+  function hexDecode(s) {
+    const out = new Uint8Array(s.length >> 1);
+    let i = 0;
+    while (i < out.length && /^[0-9a-fA-F]{2}$/.test(s.substr(2 * i, 2))) out[i] = parseInt(s.substr(2 * i++, 2), 16);
+    return out.subarray(0, i);
+  }
+  const hex2 = (b) => (b < 16 ? '0' : '') + b.toString(16);
+
+  // ---- atob / btoa ----
+  function btoa(input) {
+    if (arguments.length === 0) throw missingArgs('"input" argument');
+    if (/[^\0-\xff]/.test((input = `${input}`))) throw invalidChar();
+    return base64Encode(latin1Bytes(input), false);
+  }
+  function atob(input) {
+    if (arguments.length === 0) throw missingArgs('"input" argument');
+    const s = `${input}`.replace(/[\t\n\f\r ]/g, ''), equals = /=*$/.exec(s)[0].length;
+    if (/[^A-Za-z0-9+/=]|=[^=]|={3}/.test(s) || (s.length % 4 && equals)) throw invalidChar();
+    if ((s.length - equals) % 4 === 1) throw invalidChar('The string to be decoded is not correctly encoded.');
+    return codesToString(base64Decode(s));
+  }
+
+  // ---- TextEncoder / TextDecoder (UTF-8 only) ----
+  class TextEncoder {
+    get encoding() { return 'utf-8'; }
+    encode(input = '') { return utf8Encode(`${input}`); }
+    encodeInto(source, dest) {
+      let read = 0, written = 0;
+      for (const ch of `${source}`) {
+        const bytes = utf8Encode(ch);
+        if (written + bytes.length > dest.length) break;
+        dest.set(bytes, written);
+        [written, read] = [written + bytes.length, read + ch.length];
+      }
+      return { read, written };
+    }
+  }
+  tag(TextEncoder, 'TextEncoder');
+
+  function viewBytes(input) {
+    if (input instanceof ArrayBuffer) return new Uint8Array(input);
+    if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    throw argType('"input" argument must be an instance of ArrayBuffer or ArrayBufferView', input);
+  }
+  /** Where a trailing, incomplete UTF-8 sequence starts (bytes.length if there is none). */
+  function incompleteTail(bytes) {
+    const len = bytes.length;
+    for (let i = len - 1; i >= 0 && i >= len - 3 && bytes[i] >= 0x80; i--) {
+      if (bytes[i] >= 0xC0) return len - i < (bytes[i] >= 0xF0 ? 4 : bytes[i] >= 0xE0 ? 3 : 2) ? i : len;
+    }
+    return len;
+  }
+  class TextDecoder {
+    #fatal; #ignoreBOM; #pending = new Uint8Array(0); #started = false;
+    constructor(label = 'utf-8', options = undefined) {
+      if (!/^(utf-?8|unicode-1-1-utf-8)$/.test(`${label}`.trim().toLowerCase())) {
+        throw nodeError(RangeError, 'ERR_ENCODING_NOT_SUPPORTED', `The "${label}" encoding is not supported`);
+      }
+      [this.#fatal, this.#ignoreBOM] = [!!(options && options.fatal), !!(options && options.ignoreBOM)];
+    }
+    get encoding() { return 'utf-8'; }
+    get fatal() { return this.#fatal; }
+    get ignoreBOM() { return this.#ignoreBOM; }
+    decode(input = new Uint8Array(0), options = undefined) {
+      const bytes = Buffer.concat([this.#pending, viewBytes(input)]), stream = !!(options && options.stream);
+      const end = stream ? incompleteTail(bytes) : bytes.length;
+      const bom = !this.#ignoreBOM && !this.#started && end >= 3 && bytes[0] === 0xEF && bytes[1] === 0xBB && bytes[2] === 0xBF;
+      [this.#pending, this.#started] = [bytes.slice(end), stream && (this.#started || end > 0)];
+      const text = utf8Decode(bytes, bom ? 3 : 0, end, this.#fatal);
+      if (text !== null) return text;
+      [this.#pending, this.#started] = [new Uint8Array(0), false];
+      throw nodeError(TypeError, 'ERR_ENCODING_INVALID_ENCODED_DATA', 'The encoded data was not valid for encoding utf-8');
+    }
+  }
+  tag(TextDecoder, 'TextDecoder');
+
+  // ---- Buffer ----
+  const ENCODINGS = { __proto__: null, utf8: 'utf8', 'utf-8': 'utf8', ucs2: 'utf16le', 'ucs-2': 'utf16le',
+    utf16le: 'utf16le', 'utf-16le': 'utf16le', latin1: 'latin1', binary: 'latin1', base64: 'base64',
+    base64url: 'base64url', hex: 'hex', ascii: 'ascii' };
+  function encodingOf(enc, fallback) {
+    const e = enc === undefined ? 'utf8' : ENCODINGS[`${enc}`.toLowerCase()] || fallback;
+    if (e) return e;
+    throw nodeError(TypeError, 'ERR_UNKNOWN_ENCODING', 'Unknown encoding: ' + enc);
+  }
+  function stringToBytes(s, enc) {
+    if (enc === 'utf8') return utf8Encode(s);
+    if (enc === 'hex') return hexDecode(s);
+    return enc.startsWith('base64') ? base64Decode(s) : latin1Bytes(s, enc === 'utf16le' ? 2 : 1);
+  }
+  function bytesToString(bytes, enc, start, end) {
+    const part = bytes.subarray(start, end);
+    if (enc === 'utf8') return utf8Decode(bytes, start, end, false);
+    if (enc === 'hex') return Array.from(part, hex2).join('');
+    if (enc.startsWith('base64')) return base64Encode(part, enc === 'base64url');
+    if (enc === 'ascii') return codesToString(part.map((b) => b & 0x7F));
+    if (enc === 'latin1') return codesToString(part);
+    return codesToString(Uint16Array.from({ length: part.length >> 1 }, (_, i) => part[2 * i] | (part[2 * i + 1] << 8)));
+  }
+  const checkBytes = (what, v) => {
+    if (!(v instanceof Uint8Array)) throw argType(what + ' argument must be an instance of Buffer or Uint8Array', v);
+  };
+  const compareBytes = (a, b) => {
+    for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    return Math.sign(a.length - b.length);
+  };
+
+  class Buffer extends Uint8Array {
+    static from(value, encodingOrOffset, length) {
+      if (typeof value === 'string') return fromString(value, encodingOrOffset);
+      if (typeof value === 'object' && value !== null) {
+        if (value instanceof ArrayBuffer) return new Buffer(value, +encodingOrOffset || 0, length === undefined ? length : +length || 0);
+        const prim = typeof value.valueOf === 'function' ? value.valueOf() : value;
+        if (prim != null && prim !== value && typeof prim in { string: 1, object: 1 }) return Buffer.from(prim, encodingOrOffset, length);
+        if (value.length !== undefined || value.buffer instanceof ArrayBuffer) return fromArrayLike(typeof value.length === 'number' ? value : []);
+        if (value.type === 'Buffer' && Array.isArray(value.data)) return fromArrayLike(value.data);
+        const p = typeof value[Symbol.toPrimitive] === 'function' ? value[Symbol.toPrimitive]('string') : null;
+        if (typeof p === 'string') return fromString(p, encodingOrOffset);
+      }
+      throw argType('first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object', value);
+    }
+    static alloc(size, fill, encoding) {
+      const buf = Buffer.allocUnsafe(size);
+      return fill !== undefined && fill !== 0 && size > 0 ? buf.fill(fill, encoding) : buf;
+    }
+    static allocUnsafe(size) {
+      if (typeof size !== 'number') throw argType('"size" argument must be of type number', size);
+      if (size >= 0 && size <= 2 ** 32) return new Buffer(size);
+      throw nodeError(RangeError, 'ERR_OUT_OF_RANGE', 'The value of "size" is out of range. It must be >= 0 && <= 4294967296. Received ' + size);
+    }
+    static isBuffer(value) { return value instanceof Buffer; }
+    static isEncoding(enc) { return typeof enc === 'string' && enc !== '' && !!ENCODINGS[enc.toLowerCase()]; }
+    static byteLength(s, encoding) {
+      if (ArrayBuffer.isView(s) || s instanceof ArrayBuffer) return s.byteLength;
+      if (typeof s !== 'string') throw argType('"string" argument must be of type string or an instance of Buffer or ArrayBuffer', s);
+      const enc = encodingOf(encoding, 'utf8'), n = s.length;
+      if (enc === 'utf8') return utf8Binary(s).length;
+      if (!enc.startsWith('base64')) return enc === 'hex' ? n >>> 1 : enc === 'utf16le' ? 2 * n : n;
+      return ((n - (s.endsWith('=') ? (n > 2 && s.endsWith('==') ? 2 : 1) : 0)) * 3) >>> 2;
+    }
+    static concat(list, totalLength) {
+      if (!Array.isArray(list)) throw argType('"list" argument must be an instance of Array', list);
+      list.forEach((b, i) => checkBytes('"list[' + i + ']"', b));
+      const total = totalLength === undefined ? list.reduce((n, b) => n + b.length, 0) : totalLength;
+      const out = Buffer.alloc(total);
+      for (let i = 0, pos = 0; i < list.length && pos < total; pos += list[i++].length) out.set(list[i].subarray(0, total - pos), pos);
+      return out;
+    }
+    static compare(a, b) {
+      checkBytes('"buf1"', a);
+      checkBytes('"buf2"', b);
+      return compareBytes(a, b);
+    }
+    toString(encoding, start, end) {
+      const len = this.length;
+      if (arguments.length === 0) return utf8Decode(this, 0, len, false);
+      if (start >= len) return '';
+      start = start <= 0 ? 0 : Math.trunc(start) || 0;
+      end = end === undefined || end > len ? len : Math.trunc(end) || 0;
+      return end <= start ? '' : bytesToString(this, encodingOf(encoding), start, end);
+    }
+    toJSON() { return { type: 'Buffer', data: Array.from(this) }; }
+    equals(other) {
+      checkBytes('"otherBuffer"', other);
+      return compareBytes(this, other) === 0;
+    }
+    compare(target) {
+      checkBytes('"target"', target);
+      return compareBytes(this, target);
+    }
+    slice(start, end) { return this.subarray(start, end); }
+    write(s, offset = 0, length = undefined, encoding = undefined) {
+      if (typeof s !== 'string') throw argType('"string" argument must be of type string', s);
+      if (typeof offset === 'string') [encoding, offset] = [offset, 0];
+      else if (typeof length === 'string') [encoding, length] = [length, undefined];
+      const enc = encodingOf(encoding), bytes = stringToBytes(s, enc), room = Math.max(0, this.length - offset);
+      let n = Math.min(bytes.length, room, length === undefined ? room : length >>> 0);
+      while (enc === 'utf8' && n > 0 && n < bytes.length && (bytes[n] & 0xC0) === 0x80) n--;
+      this.set(bytes.subarray(0, enc === 'utf16le' ? n & ~1 : n), offset);
+      return enc === 'utf16le' ? n & ~1 : n;
+    }
+    copy(target, targetStart = 0, sourceStart = 0, sourceEnd = this.length) {
+      const part = this.subarray(sourceStart, Math.min(sourceEnd, sourceStart + target.length - targetStart));
+      if (part.length) target.set(part, targetStart);
+      return part.length;
+    }
+    fill(value, offset = 0, end = this.length, encoding = undefined) {
+      if (typeof offset === 'string') [encoding, offset, end] = [offset, 0, this.length];
+      else if (typeof end === 'string') [encoding, end] = [end, this.length];
+      if (typeof value === 'string') value = stringToBytes(value, encodingOf(encoding));
+      if (!(value instanceof Uint8Array) || value.length < 2) {
+        return super.fill(value instanceof Uint8Array ? value[0] || 0 : typeof value === 'number' ? value & 255 : value, offset, end);
+      }
+      for (let i = offset; i < end; i++) this[i] = value[(i - offset) % value.length];
+      return this;
+    }
+  }
+  const fromString = (s, enc) => {
+    const bytes = stringToBytes(s, typeof enc === 'string' && enc !== '' ? encodingOf(enc) : 'utf8');
+    return new Buffer(bytes.buffer, bytes.byteOffset, bytes.length);
+  };
+  const fromArrayLike = (values) => {
+    const buf = new Buffer(values.length);
+    buf.set(values);
+    return buf;
+  };
+
+  // ---- URLSearchParams ----
+  const PARAMS = new WeakMap();
+  function paramsOf(p, args = [], needed = 0) {
+    const st = PARAMS.get(p);
+    if (!st) throw nodeError(TypeError, 'ERR_INVALID_THIS', 'Value of "this" must be of type URLSearchParams');
+    if (args.length < needed) throw missingArgs(needed === 1 ? '"name" argument' : '"name" and "value" arguments');
+    return st;
+  }
+  /** Percent-decode every %XX run as UTF-8 (invalid sequences → U+FFFD); other text is kept. */
+  const pctDecode = (s) => s.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    const b = Uint8Array.from(run.slice(1).split('%'), (h) => parseInt(h, 16));
+    return utf8Decode(b, 0, b.length, false);
+  });
+  const formDecode = (s) => pctDecode(s.replace(/\+/g, ' '));
+  const formEncode = (s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + hex2(c.charCodeAt(0)).toUpperCase());
+  const parseQuery = (s) => s.split('&').filter((part) => part !== '').map((part) => {
+    const eq = part.indexOf('=') < 0 ? part.length : part.indexOf('=');
+    return [formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))];
+  });
+  const serializeQuery = (list) => list.map(([k, v]) => formEncode(k) + '=' + formEncode(v)).join('&');
+  /** After a change to the list, update the URL the params belong to. */
+  function changed(st) {
+    const q = st.url ? serializeQuery(st.list) : '';
+    if (st.url) URLS.get(st.url).query = q === '' ? null : q;
+  }
+  function pairsOf(init) {
+    if (typeof init[Symbol.iterator] !== 'function') throw nodeError(TypeError, 'ERR_ARG_NOT_ITERABLE', 'Query pairs must be iterable');
+    return Array.from(init, (pair) => {
+      const kv = (typeof pair === 'object' && pair !== null) || typeof pair === 'function' ? Array.from(pair) : [];
+      if (kv.length !== 2) throw nodeError(TypeError, 'ERR_INVALID_TUPLE', 'Each query pair must be an iterable [name, value] tuple');
+      return kv.map(str);
+    });
+  }
+
+  class URLSearchParams {
+    constructor(init = undefined) {
+      const st = { list: [], url: null };
+      PARAMS.set(this, st);
+      if (init == null) return;
+      if (typeof init !== 'object' && typeof init !== 'function') st.list = parseQuery(str(init).replace(/^\?/, ''));
+      else if (init[Symbol.iterator] !== undefined) st.list = pairsOf(init);
+      else st.list = Object.keys(init).map((k) => [toUSV(k), str(init[k])]);
+    }
+    get size() { return paramsOf(this).list.length; }
+    append(name, value) {
+      const st = paramsOf(this, arguments, 2);
+      st.list.push([str(name), str(value)]);
+      changed(st);
+    }
+    delete(name, value = undefined) {
+      const st = paramsOf(this, arguments, 1), n = str(name), v = value === undefined ? value : str(value);
+      st.list = st.list.filter((p) => p[0] !== n || (v !== undefined && p[1] !== v));
+      changed(st);
+    }
+    get(name) {
+      const n = str(name), pair = paramsOf(this, arguments, 1).list.find((p) => p[0] === n);
+      return pair ? pair[1] : null;
+    }
+    getAll(name) {
+      const n = str(name);
+      return paramsOf(this, arguments, 1).list.filter((p) => p[0] === n).map((p) => p[1]);
+    }
+    has(name, value = undefined) {
+      const n = str(name), v = value === undefined ? value : str(value);
+      return paramsOf(this, arguments, 1).list.some((p) => p[0] === n && (v === undefined || p[1] === v));
+    }
+    set(name, value) {
+      const st = paramsOf(this, arguments, 2), n = str(name), v = str(value), i = st.list.findIndex((p) => p[0] === n);
+      if (i < 0) st.list.push([n, v]);
+      else st.list = st.list.filter((p, j) => p[0] !== n || j === i).map((p, j) => (j === i ? [n, v] : p));
+      changed(st);
+    }
+    sort() {
+      const st = paramsOf(this);
+      st.list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      changed(st);
+    }
+    forEach(callback, thisArg = undefined) {
+      const st = paramsOf(this);
+      if (typeof callback !== 'function') throw argType('"callback" argument must be of type function', callback);
+      for (let i = 0; i < st.list.length; i++) callback.call(thisArg, st.list[i][1], st.list[i][0], this);
+    }
+    * entries() {
+      const st = paramsOf(this);
+      for (let i = 0; i < st.list.length; i++) yield [st.list[i][0], st.list[i][1]];
+    }
+    * keys() { for (const [k] of this.entries()) yield k; }
+    * values() { for (const [, v] of this.entries()) yield v; }
+    toString() { return serializeQuery(paramsOf(this).list); }
+  }
+  Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, { value: URLSearchParams.prototype.entries, writable: true, configurable: true });
+  tag(URLSearchParams, 'URLSearchParams');
+
+  // ---- URL: the WHATWG parser as a few passes over the input rather than a state machine ----
+  const URLS = new WeakMap();
+  const DEFAULT_PORTS = { __proto__: null, ftp: 21, file: null, http: 80, https: 443, ws: 80, wss: 443 };
+  const isSpecial = (scheme) => scheme in DEFAULT_PORTS;
+  // Percent-encode sets: everything outside printable ASCII, plus each set's own characters.
+  const C0_SET = /[^\x20-\x7e]/gu;
+  const FRAGMENT_SET = /[^\x20-\x7e]|[ "<>`]/gu;
+  const QUERY_SET = /[^\x20-\x7e]|[ "#<>]/gu;
+  const SPECIAL_QUERY_SET = /[^\x20-\x7e]|[ "#<>']/gu;
+  const PATH_SET = /[^\x20-\x7e]|[ "#<>?`{}]/gu;
+  const USERINFO_SET = /[^\x20-\x7e]|[ "#<>?`{}/:;=@[\\\]^|]/gu;
+  const pctEncode = (s, set) => s.replace(set, (c) => (c > '\x7f' ? encodeURIComponent(c) : '%' + hex2(c.charCodeAt(0)).toUpperCase()));
+  const querySet = (url) => (isSpecial(url.scheme) ? SPECIAL_QUERY_SET : QUERY_SET);
+  const stripTabs = (s) => s.replace(/[\t\n\r]/g, '');
+  const slashRe = (scheme) => (isSpecial(scheme) ? /[/\\]/ : /\//);
+  /** The end of the authority: the first character that starts a path, query or fragment. */
+  function authorityEnd(s, scheme) {
+    const i = s.search(isSpecial(scheme) ? /[/\\?#]/ : /[/?#]/);
+    return i < 0 ? s.length : i;
+  }
+
+  function rec(url) {
+    const r = URLS.get(url);
+    if (!r) throw new TypeError('Receiver must be an instance of class URL');
+    return r;
+  }
+  function invalidURL(input, base) {
+    const e = Object.assign(nodeError(TypeError, 'ERR_INVALID_URL', 'Invalid URL'), { input });
+    return base === undefined ? e : Object.assign(e, { base });
+  }
+
+  /** Parse `input` (against a parsed base or null) into a record, or null when it is not a URL. */
+  function parseURL(input, base) {
+    let s = stripTabs(toUSV(input).replace(/^[\0-\x20]+|[\0-\x20]+$/g, ''));
+    const url = { scheme: '', username: '', password: '', host: null, port: null, path: [], query: null, fragment: null };
+    const m = /^([a-zA-Z][a-zA-Z0-9+\-.]*):/.exec(s);
+    if (!m) {
+      if (!base || (typeof base.path === 'string' && s[0] !== '#')) return null;
+      if (typeof base.path !== 'string') return relative(Object.assign(url, { scheme: base.scheme }), s, base);
+      tail(Object.assign(url, base, { fragment: null }), s);
+      return url;
+    }
+    url.scheme = m[1].toLowerCase();
+    s = s.slice(m[0].length);
+    if (url.scheme === 'file') return relative(url, s, base && base.scheme === 'file' ? base : null);
+    if (isSpecial(url.scheme)) return base && base.scheme === url.scheme ? relative(url, s, base) : authority(url, s.replace(/^[/\\]*/, ''));
+    if (s.startsWith('//')) return authority(url, s.slice(2));
+    if (s[0] === '/') return pathAndTail(url, s.slice(1), []);
+    url.path = pctEncode(tail(url, s), C0_SET);
+    return url;
+  }
+  function relative(url, s, base) {
+    const slash = slashRe(url.scheme);
+    if (url.scheme === 'file') url.host = '';
+    if (slash.test(s[0]) && slash.test(s[1])) return authority(url, url.scheme === 'file' ? s.slice(2) : s.replace(/^[/\\]*/, ''));
+    if (base) Object.assign(url, { username: base.username, password: base.password, host: base.host, port: base.port });
+    if (slash.test(s[0])) return pathAndTail(url, s.slice(1), []);
+    if (!base) return pathAndTail(url, s, []);
+    if (s !== '' && s[0] !== '?' && s[0] !== '#') return pathAndTail(url, s, base.path.slice(0, -1));
+    tail(Object.assign(url, { path: base.path.slice(), query: base.query }), s);
+    return url;
+  }
+  function authority(url, s) {
+    const special = isSpecial(url.scheme), end = authorityEnd(s, url.scheme);
+    let auth = s.slice(0, end);
+    if (url.scheme !== 'file') {
+      const at = auth.lastIndexOf('@'), cred = auth.slice(0, at), colon = cred.indexOf(':');
+      if (at >= 0) {
+        url.username = pctEncode(colon < 0 ? cred : cred.slice(0, colon), USERINFO_SET);
+        url.password = colon < 0 ? '' : pctEncode(cred.slice(colon + 1), USERINFO_SET);
+        if ((auth = auth.slice(at + 1)) === '') return null;
+      }
+      const portAt = hostColon(auth), port = auth.slice(portAt + 1);
+      if (portAt >= 0 && ((auth = auth.slice(0, portAt)) === '' || !/^\d*$/.test(port) || (port && !setPort(url, port)))) return null;
+      if (special && auth === '') return null;
+    }
+    const host = parseHost(auth, special);
+    if (host === null) return null;
+    url.host = url.scheme === 'file' && host === 'localhost' ? '' : host;
+    const rest = tail(url, s.slice(end));
+    if (special || rest) addSegments(url, rest.slice(1));
+    return url;
+  }
+  function hostColon(s) {
+    for (let i = 0, inside = false; i < s.length; i++) {
+      if (s[i] === '[' || s[i] === ']') inside = s[i] === '[';
+      else if (s[i] === ':' && !inside) return i;
+    }
+    return -1;
+  }
+  function setPort(url, digits) {
+    const port = parseInt(digits, 10);
+    if (port <= 65535) url.port = port === DEFAULT_PORTS[url.scheme] ? null : port;
+    return port <= 65535;
+  }
+  /** Split off and encode the fragment and the query; return the path part. */
+  function tail(url, s) {
+    const h = s.indexOf('#');
+    if (h >= 0) [url.fragment, s] = [pctEncode(s.slice(h + 1), FRAGMENT_SET), s.slice(0, h)];
+    const q = s.indexOf('?');
+    if (q >= 0) [url.query, s] = [pctEncode(s.slice(q + 1), querySet(url)), s.slice(0, q)];
+    return s;
+  }
+  function pathAndTail(url, s, path) {
+    const p = tail(url, s);
+    url.path = path;
+    addSegments(url, p);
+    return url;
+  }
+  /** Append the segments of `p` (no leading slash) to url.path, resolving `.` and `..`. */
+  function addSegments(url, p) {
+    const segments = p.split(slashRe(url.scheme)), path = url.path;
+    segments.forEach((seg, i) => {
+      const dots = /^(\.|%2e)$/i.test(seg) ? 1 : /^(\.|%2e){2}$/i.test(seg) ? 2 : 0;
+      if (dots === 2 && !(url.scheme === 'file' && path.length === 1 && /^[a-zA-Z]:$/.test(path[0]))) path.pop();
+      if (!dots) path.push(pctEncode(seg, PATH_SET));
+      else if (i === segments.length - 1) path.push('');
+    });
+  }
+
+  // ---- hosts ----
+  function parseHost(s, special) {
+    if (s[0] === '[') {
+      const v6 = s.endsWith(']') ? parseIPv6(s.slice(1, -1)) : null;
+      return v6 === null ? null : '[' + v6 + ']';
+    }
+    if (!special) return /[\0\t\n\r #/:<>?@[\\\]^|]/.test(s) ? null : pctEncode(s, C0_SET);
+    const d = domainToASCII(pctDecode(s));
+    if (d === null || /[\0-\x20#%/:<>?@[\\\]^|\x7f]/.test(d)) return null;
+    return /^(\d+|0x[0-9a-f]*)$/.test(ipv4Parts(d).pop()) ? parseIPv4(d) : d;
+  }
+  function domainToASCII(d) {
+    if (!/[^\0-\x7f]/.test(d)) return d.toLowerCase();
+    d = d.normalize('NFKC').toLowerCase().replace(/[\u3002\uff0e\uff61]/g, '.');
+    return d.includes('\ufffd') ? null : d.split('.').map((label) => (/[^\0-\x7f]/.test(label) ? 'xn--' + punycode(label) : label)).join('.');
+  }
+  /** RFC 3492 punycode encoding of one label. */
+  function punycode(label) {
+    const cps = Array.from(label, (c) => c.codePointAt(0)), digit = (d) => String.fromCharCode(d + (d < 26 ? 97 : 22));
+    let out = String.fromCharCode(...cps.filter((c) => c < 128)), n = 128, delta = 0, bias = 72;
+    const basic = out.length;
+    if (basic) out += '-';
+    for (let h = basic; h < cps.length; delta++, n++) {
+      const m = Math.min(...cps.filter((c) => c >= n));
+      [delta, n] = [delta + (m - n) * (h + 1), m];
+      for (const c of cps) {
+        if (c < n) delta++;
+        if (c !== n) continue;
+        let q = delta;
+        for (let k = 36, t; q >= (t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias); k += 36) {
+          out += digit(t + ((q - t) % (36 - t)));
+          q = Math.floor((q - t) / (36 - t));
+        }
+        out += digit(q);
+        bias = adaptBias(delta, h + 1, h === basic);
+        delta = 0;
+        h++;
+      }
+    }
+    return out;
+  }
+  function adaptBias(delta, count, first) {
+    delta = first ? Math.floor(delta / 700) : delta >> 1;
+    delta += Math.floor(delta / count);
+    let k = 0;
+    for (; delta > 455; k += 36) delta = Math.floor(delta / 35);
+    return k + Math.floor((36 * delta) / (delta + 38));
+  }
+  /** The dot-separated parts of a host, without one trailing empty part. */
+  const ipv4Parts = (d) => d.split('.').filter((p, i, all) => p !== '' || i < all.length - 1 || all.length === 1);
+  function ipv4Number(p) {
+    const radix = /^0x/i.test(p) ? 16 : p.length > 1 && p[0] === '0' ? 8 : 10, digits = p.slice(radix === 16 ? 2 : radix === 8 ? 1 : 0);
+    const ok = radix === 16 ? /^[0-9a-f]*$/i : radix === 8 ? /^[0-7]*$/ : /^\d+$/;
+    return ok.test(digits) ? parseInt(digits || '0', radix) : null;
+  }
+  function parseIPv4(d) {
+    const nums = ipv4Parts(d).map(ipv4Number), last = nums.length - 1;
+    if (last > 3 || nums.some((v, i) => v === null || (i < last && v > 255)) || nums[last] >= 256 ** (4 - last)) return null;
+    const ip = nums.reduce((sum, v, i) => sum + (i < last ? v * 256 ** (3 - i) : v), 0);
+    return [24, 16, 8, 0].map((shift) => Math.floor(ip / 2 ** shift) % 256).join('.');
+  }
+  function ipv6Pieces(h, v4Allowed) {
+    const out = [], parts = h === '' ? [] : h.split(':');
+    for (let i = 0; i < parts.length; i++) {
+      const b = parts[i].split('.');
+      if (v4Allowed && i === parts.length - 1 && b.length > 1) {
+        if (b.length !== 4 || !b.every((x) => /^(0|[1-9]\d{0,2})$/.test(x) && +x < 256)) return null;
+        out.push(b[0] * 256 + +b[1], b[2] * 256 + +b[3]);
+      } else if (/^[0-9a-f]{1,4}$/i.test(parts[i])) out.push(parseInt(parts[i], 16));
+      else return null;
+    }
+    return out;
+  }
+  function parseIPv6(s) {
+    const halves = s.split('::'), left = ipv6Pieces(halves[0], halves.length === 1);
+    const right = halves.length === 2 ? ipv6Pieces(halves[1], true) : [];
+    if (halves.length > 2 || !left || !right) return null;
+    const count = left.length + right.length;
+    if (halves.length === 1 ? count !== 8 : count > 7) return null;
+    const a = left.concat(new Array(8 - count).fill(0), right);
+    let best = -1, bestLen = 1, out = '';
+    for (let i = 0, j; i < 8; i = Math.max(j, i + 1)) {
+      for (j = i; a[j] === 0;) j++;
+      if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    }
+    for (let i = 0; i < 8; i++) {
+      if (i !== best) out += a[i].toString(16) + (i < 7 ? ':' : '');
+      else [out, i] = [out + (i ? ':' : '::'), i + bestLen - 1];
+    }
+    return out;
+  }
+
+  function serializeURL(r) {
+    let out = r.scheme + ':';
+    if (r.host !== null) out += '//' + (r.username || r.password ? r.username + (r.password ? ':' + r.password : '') + '@' : '') + hostAndPort(r);
+    if (typeof r.path === 'string') out += r.path;
+    else out += (r.host === null && r.path.length > 1 && r.path[0] === '' ? '/.' : '') + r.path.map((seg) => '/' + seg).join('');
+    return out + (r.query !== null ? '?' + r.query : '') + (r.fragment !== null ? '#' + r.fragment : '');
+  }
+  const hostAndPort = (r) => (r.host === null ? '' : r.host + (r.port !== null ? ':' + r.port : ''));
+  const refreshParams = (r) => { PARAMS.get(r.params).list = r.query ? parseQuery(r.query) : []; };
+  const noCredentials = (r) => r.host === null || r.host === '' || r.scheme === 'file';
+  function setHost(r, v, withPort) {
+    v = stripTabs(str(v));
+    v = v.slice(0, authorityEnd(v, r.scheme));
+    const special = isSpecial(r.scheme), colon = hostColon(v), name = colon >= 0 ? v.slice(0, colon) : v;
+    if (typeof r.path === 'string' || (colon >= 0 && !withPort)) return;
+    if (name === '' && (special || colon >= 0 || r.username || r.password || r.port !== null)) return;
+    const host = parseHost(name, special), digits = colon >= 0 && /^\d+/.exec(v.slice(colon + 1));
+    if (host !== null) r.host = r.scheme === 'file' && host === 'localhost' ? '' : host;
+    if (host !== null && digits) setPort(r, digits[0]);
+  }
+
+  class URL {
+    constructor(input, base = undefined) {
+      if (arguments.length === 0) throw missingArgs('"url" argument');
+      input = `${input}`;
+      const b = base === undefined ? null : parseURL((base = `${base}`), null);
+      const r = base === undefined || b ? parseURL(input, b) : null;
+      if (!r) throw invalidURL(input, base);
+      r.params = new URLSearchParams();
+      PARAMS.get(r.params).url = this;
+      URLS.set(this, r);
+      refreshParams(r);
+    }
+    static canParse(input, base = undefined) {
+      const b = base === undefined ? null : parseURL(`${base}`, null);
+      return (base === undefined || b !== null) && parseURL(`${input}`, b) !== null;
+    }
+    get href() { return serializeURL(rec(this)); }
+    set href(v) {
+      const r = rec(this), parsed = parseURL(`${v}`, null);
+      if (!parsed) throw invalidURL(`${v}`);
+      refreshParams(Object.assign(r, parsed));
+    }
+    get origin() {
+      const r = rec(this), inner = r.scheme === 'blob' && typeof r.path === 'string' ? parseURL(r.path, null) : r;
+      if (!inner || !/^(https?|wss?|ftp)$/.test(inner.scheme) || (inner !== r && !/^https?$/.test(inner.scheme))) return 'null';
+      return inner.scheme + '://' + hostAndPort(inner);
+    }
+    get protocol() { return rec(this).scheme + ':'; }
+    set protocol(v) {
+      const r = rec(this), m = /^([a-zA-Z][a-zA-Z0-9+\-.]*):/.exec(stripTabs(str(v)) + ':'), scheme = m && m[1].toLowerCase();
+      if (!m || isSpecial(scheme) !== isSpecial(r.scheme) || (r.scheme === 'file' && r.host === '')) return;
+      if (scheme === 'file' && (r.username || r.password || r.port !== null)) return;
+      r.scheme = scheme;
+      if (r.port === DEFAULT_PORTS[scheme]) r.port = null;
+    }
+    get username() { return rec(this).username; }
+    set username(v) {
+      const r = rec(this);
+      if (!noCredentials(r)) r.username = pctEncode(str(v), USERINFO_SET);
+    }
+    get password() { return rec(this).password; }
+    set password(v) {
+      const r = rec(this);
+      if (!noCredentials(r)) r.password = pctEncode(str(v), USERINFO_SET);
+    }
+    get host() { return hostAndPort(rec(this)); }
+    set host(v) { setHost(rec(this), v, true); }
+    get hostname() { return rec(this).host || ''; }
+    set hostname(v) { setHost(rec(this), v, false); }
+    get port() { return rec(this).port === null ? '' : String(rec(this).port); }
+    set port(v) {
+      const r = rec(this), digits = /^\d*/.exec((v = stripTabs(str(v))))[0];
+      if (noCredentials(r)) return;
+      if (v === '') r.port = null;
+      else if (digits) setPort(r, digits);
+    }
+    get pathname() {
+      const r = rec(this);
+      return typeof r.path === 'string' ? r.path : r.path.map((seg) => '/' + seg).join('');
+    }
+    set pathname(v) {
+      const r = rec(this), special = isSpecial(r.scheme);
+      if (typeof r.path === 'string') return;
+      v = stripTabs(str(v));
+      r.path = !special && v === '' && r.host === null ? [''] : [];
+      if (special || v !== '') addSegments(r, v.replace(special ? /^[/\\]/ : /^\//, ''));
+    }
+    get search() { return rec(this).query ? '?' + rec(this).query : ''; }
+    set search(v) {
+      const r = rec(this);
+      r.query = (v = str(v)) === '' ? null : pctEncode(stripTabs(v).replace(/^\?/, ''), querySet(r));
+      refreshParams(r);
+    }
+    get hash() { return rec(this).fragment ? '#' + rec(this).fragment : ''; }
+    set hash(v) { rec(this).fragment = (v = str(v)) === '' ? null : pctEncode(stripTabs(v).replace(/^#/, ''), FRAGMENT_SET); }
+    get searchParams() { return rec(this).params; }
+    toString() { return serializeURL(rec(this)); }
+    toJSON() { return serializeURL(rec(this)); }
+  }
+  tag(URL, 'URL');
+
+  host.DOMException = DOMException;
+  const globals = { URL, URLSearchParams, Buffer, TextEncoder, TextDecoder, atob, btoa, DOMException };
+  for (const name of Object.keys(globals)) host.defineGlobal(name, globals[name]);
+}

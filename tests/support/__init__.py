@@ -1,0 +1,1 @@
+"""Test support code: fake upstream services as real aiohttp applications."""
