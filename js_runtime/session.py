@@ -148,7 +148,7 @@ def _to_request(item: dict[str, Any]) -> HttpRequest:
     headers = tuple((str(k), str(v)) for k, v in item.get("headers") or ())
     max_redirects = item.get("maxRedirects")
     return HttpRequest(
-        method=str(item.get("method") or "GET").upper(),
+        method=str(item.get("method") or "GET"),
         url=str(item["url"]),
         headers=headers,
         body=raw,
@@ -236,9 +236,10 @@ def _step(js: Engine, delivery: str, remaining: float) -> dict[str, Any]:
 def _poll(js: Engine, remaining: float) -> dict[str, Any]:
     js.settle(timeout=remaining)
     text = js.eval("__ce.poll()", timeout=remaining)
-    if text is None:
-        raise ScriptError("the script replaced the executor's bridge")
-    snapshot: dict[str, Any] = json.loads(text)
+    try:
+        snapshot: dict[str, Any] = json.loads(text or "")
+    except json.JSONDecodeError:
+        raise ScriptError("the script broke the executor's bridge (a replaced built-in?)") from None
     settled = snapshot["settled"]
     failed = settled is not None and not settled.get("ok")
     if failed and js.memory_exhausted(bool(settled.get("error", {}).get("nullish"))):

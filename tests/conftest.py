@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -89,20 +88,6 @@ async def api_server() -> AsyncIterator[RecordingServer]:
     await server.close()
 
 
-@pytest.fixture
-async def direct_send() -> AsyncIterator[Callable[[HttpRequest], Awaitable[HttpResponse]]]:
-    """Performs requests with aiohttp and no network policy (for tests of the JS shims only)."""
-    async with aiohttp.ClientSession(auto_decompress=True) as session:
-        async def send(req: HttpRequest) -> HttpResponse:
-            async with session.request(req.method, req.url, headers=list(req.headers), data=req.body,
-                                       allow_redirects=req.follow_redirects,
-                                       skip_auto_headers=("User-Agent", "Content-Type")) as resp:
-                body = await resp.read()
-                return HttpResponse(resp.status, resp.reason or "", tuple(resp.headers.items()), body,
-                                    str(resp.url), redirected=bool(resp.history))
-        yield send
-
-
 @dataclass
 class JsRun:
     """The result of running a snippet: output or error, plus what it logged and requested."""
@@ -113,7 +98,7 @@ class JsRun:
 
 
 @pytest.fixture
-def run_js(engine: str, direct_send: Callable[[HttpRequest], Awaitable[HttpResponse]]):  # type: ignore[no-untyped-def]
+def run_js(engine: str, live_send: Callable[[HttpRequest], Awaitable[HttpResponse]]):  # type: ignore[no-untyped-def]
     """`await run_js(source, context={}, limits=Limits(), send=None)` on the current engine."""
     async def run(source: str, context: dict[str, Any] | None = None, *, limits: Limits | None = None,
                   send: Callable[[HttpRequest], Awaitable[HttpResponse]] | None = None,
@@ -121,7 +106,7 @@ def run_js(engine: str, direct_send: Callable[[HttpRequest], Awaitable[HttpRespo
         result = JsRun()
         call = MethodCall(load_module(source, "test.js"), export, context or {})
         try:
-            result.output = await run_method(call, engine=engine, send=send or direct_send,  # type: ignore[arg-type]
+            result.output = await run_method(call, engine=engine, send=send or live_send,  # type: ignore[arg-type]
                                              limits=limits or Limits(timeout=10), trace=result.trace)
         except Exception as exc:  # noqa: BLE001 - the test inspects it
             result.error = exc

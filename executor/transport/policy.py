@@ -24,7 +24,7 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 
 _PATH_ENCODE = frozenset(' "#<>?`{}')
-_QUERY_ENCODE = frozenset(' "#<>\'')
+_QUERY_ENCODE = frozenset(' "#<>')
 _DOT_DOT_SEGMENTS = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
 
 _CATEGORIES = (

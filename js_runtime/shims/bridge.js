@@ -6,6 +6,11 @@
 // This file is the first part of the prelude: `const host` is in scope for every later shim.
 'use strict';
 
+// Captured before any script runs: a script that replaces JSON or Object.keys breaks only itself.
+const stringify = JSON.stringify;
+const parseJson = JSON.parse;
+const objectKeys = Object.keys;
+
 const state = {
   outbox: [],
   pending: new Map(),
@@ -20,7 +25,7 @@ const state = {
 };
 
 function describe(value, depth) {
-  if (typeof value === 'string') return depth === 0 ? value : JSON.stringify(value);
+  if (typeof value === 'string') return depth === 0 ? value : stringify(value);
   if (value === undefined) return 'undefined';
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'bigint') return String(value) + 'n';
@@ -30,7 +35,7 @@ function describe(value, depth) {
   if (depth > 2) return Array.isArray(value) ? '[Array]' : '[Object]';
   try {
     if (Array.isArray(value)) return '[ ' + value.map((v) => describe(v, depth + 1)).join(', ') + ' ]';
-    const keys = Object.keys(value);
+    const keys = objectKeys(value);
     if (keys.length === 0) return '{}';
     return '{ ' + keys.map((k) => k + ': ' + describe(value[k], depth + 1)).join(', ') + ' }';
   } catch (e) {
@@ -104,7 +109,7 @@ function toJsonValue(value, path, seen) {
     out = value.map((v, i) => (v === undefined ? null : toJsonValue(v, path + '[' + i + ']', seen)));
   } else {
     out = {};
-    for (const key of Object.keys(value)) {
+    for (const key of objectKeys(value)) {
       if (value[key] !== undefined) out[key] = toJsonValue(value[key], path + '.' + key, seen);
     }
   }
@@ -176,3 +181,7 @@ host.defineGlobal = (name, value) => {
 };
 host.registerModule = (name, value) => { modules[name] = value; };
 host.require = requireModule;
+host.dynamicImport = (name) => new Promise((resolve) => {
+  const value = requireModule(name);
+  resolve(Object.assign(Object.create(null), value, { default: value }));
+});

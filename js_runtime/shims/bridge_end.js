@@ -17,19 +17,19 @@ Object.defineProperty(globalThis, '__ce', {
   writable: false,
   value: Object.freeze({
     configure(optionsJson) {
-      const options = JSON.parse(optionsJson);
+      const options = parseJson(optionsJson);
       state.logBudget = { bytes: options.maxLogBytes, entries: options.maxLogEntries };
     },
     start(factory, exportName, contextJson) {
       const moduleObject = { exports: {} };
       try {
-        factory(moduleObject, moduleObject.exports, host.require);
+        factory(moduleObject, moduleObject.exports, host.require, host.dynamicImport);
         const fn = pickExport(moduleObject, exportName);
         if (!fn) {
           state.settled = { ok: false, noExport: true };
           return;
         }
-        const context = JSON.parse(contextJson);
+        const context = parseJson(contextJson);
         if (context.__apiClient !== undefined) {
           const client = host.makeApiClient(context.__apiClient);
           delete context.__apiClient;
@@ -51,10 +51,10 @@ Object.defineProperty(globalThis, '__ce', {
       };
       state.outbox = [];
       state.logs = [];
-      return JSON.stringify(snapshot);
+      return stringify(snapshot);
     },
     deliver(deliveryJson) {
-      const delivery = JSON.parse(deliveryJson);
+      const delivery = parseJson(deliveryJson);
       for (const item of delivery.responses || []) {
         const waiter = state.pending.get(item.id);
         if (!waiter) continue;

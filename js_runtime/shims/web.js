@@ -641,6 +641,13 @@
       URLS.set(this, r);
       refreshParams(r);
     }
+    static parse(input, base = undefined) {
+      try {
+        return new URL(input, base);
+      } catch {
+        return null;
+      }
+    }
     static canParse(input, base = undefined) {
       const b = base === undefined ? null : parseURL(`${base}`, null);
       return (base === undefined || b !== null) && parseURL(`${input}`, b) !== null;

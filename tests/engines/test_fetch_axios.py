@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import errno
 import json
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import web
-from yarl import URL
 
 from executor.errors import NetworkError
 from js_runtime.http import HttpRequest, HttpResponse
@@ -796,25 +793,6 @@ def _handler(route: Route, seen: list[tuple[str, dict[str, str]]]):  # type: ign
     return handle
 
 
-@pytest.fixture
-async def exact_send() -> AsyncIterator[Send]:
-    """Like conftest's direct_send, but the URL goes out byte for byte (no requoting), and a refused
-    connection becomes the executor's NetworkError with its errno, as the live transport reports it."""
-    async with aiohttp.ClientSession(auto_decompress=True) as session:
-        async def send(req: HttpRequest) -> HttpResponse:
-            try:
-                async with session.request(req.method, URL(req.url, encoded=True), headers=list(req.headers),
-                                           data=req.body, allow_redirects=req.follow_redirects,
-                                           skip_auto_headers=("User-Agent", "Content-Type")) as resp:
-                    body = await resp.read()
-                    return HttpResponse(resp.status, resp.reason or "", tuple(resp.headers.items()), body,
-                                        str(resp.url), redirected=bool(resp.history))
-            except aiohttp.ClientConnectorError as exc:
-                code = errno.errorcode.get(exc.os_error.errno or 0, "ECONNREFUSED")
-                raise NetworkError(str(exc), details={"errno": code}) from exc
-        yield send
-
-
 def _rewriting_send(base: str, send: Send) -> Send:
     """Sends every request to the local server instead of its scheme and host."""
     async def wrapped(req: HttpRequest) -> HttpResponse:
@@ -858,8 +836,8 @@ async def _run_case(case: Case, run_js, api_server, send: Send) -> None:  # type
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-async def test_fetch_and_axios(case: Case, run_js, api_server, exact_send) -> None:  # type: ignore[no-untyped-def]
-    await _run_case(case, run_js, api_server, exact_send)
+async def test_fetch_and_axios(case: Case, run_js, api_server, live_send) -> None:  # type: ignore[no-untyped-def]
+    await _run_case(case, run_js, api_server, live_send)
 
 
 @pytest.mark.parametrize("case", DNS_CASES, ids=lambda c: c.id)
@@ -870,5 +848,5 @@ async def test_unresolvable_host(case: Case, run_js, api_server) -> None:  # typ
 
 
 @pytest.mark.parametrize("case", DOC_CASES, ids=lambda c: c.id)
-async def test_docs_examples_run_unchanged(case: Case, run_js, api_server, exact_send) -> None:  # type: ignore[no-untyped-def]
-    await _run_case(case, run_js, api_server, _rewriting_send(api_server.base, exact_send))
+async def test_docs_examples_run_unchanged(case: Case, run_js, api_server, live_send) -> None:  # type: ignore[no-untyped-def]
+    await _run_case(case, run_js, api_server, _rewriting_send(api_server.base, live_send))
