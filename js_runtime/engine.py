@@ -1,14 +1,17 @@
-"""The engine interface: one small protocol, two implementations (QuickJS and V8).
+"""The engine interface: one small async protocol, two implementations (QuickJS and V8).
 
-An `Engine` is one fresh JavaScript context for one job. All calls for one engine happen on one
-thread (a `Lane`), because a QuickJS runtime must not be touched from two threads. Engine-specific
-types and exceptions never leave the implementation modules: they raise the executor's errors.
+An `Engine` is one fresh JavaScript context for one job. Script execution never runs on the event
+loop: QuickJS contexts live on a lane (a thread that owns them, since a QuickJS runtime must not be
+touched from two threads); V8 runs on mini-racer's own isolate thread and is awaited. Engine types
+and exceptions never leave the implementation modules: they raise the executor's errors.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, Protocol
 
+from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 
 EngineKind = Literal["quickjs", "v8"]
@@ -20,37 +23,34 @@ class Engine(Protocol):
 
     kind: EngineKind
 
-    def eval(self, code: str, *, timeout: float) -> str | None:
-        """Evaluate `code` as a script; return its value if it is a string, else None.
+    async def step(self, scripts: Sequence[str], *, timeout: float) -> str | None:
+        """Evaluate `scripts` in order, running pending promise callbacks after each; return the
+        last one's value if it is a string.
 
         Raises JobTimeout, MemoryLimitExceeded, or ScriptError for an uncaught exception.
         """
         ...
 
-    def settle(self, *, timeout: float) -> None:
-        """Run every pending microtask (promise reaction) until the queue is empty."""
-        ...
-
-    def memory_exhausted(self, thrown_nullish: bool) -> bool:
+    async def memory_exhausted(self, thrown_nullish: bool) -> bool:
         """Whether the context hit its memory limit (a script may have caught the failure).
 
         `thrown_nullish`: the method rejected with null or undefined instead of an error.
         """
         ...
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Release the context; the engine is unusable afterwards."""
         ...
 
 
-def create_engine(kind: EngineKind, limits: Limits) -> Engine:
+async def open_engine(kind: EngineKind, limits: Limits, lanes: LanePool) -> Engine:
     """A fresh context of the given kind with the memory and stack limits applied."""
     if kind == "quickjs":
         from js_runtime.quickjs_engine import QuickJSEngine
 
-        return QuickJSEngine(limits)
+        return await QuickJSEngine.open(limits, lanes)
     if kind == "v8":
         from js_runtime.v8_engine import V8Engine
 
-        return V8Engine(limits)
+        return await V8Engine.open(limits, lanes)
     raise ValueError(f"unknown engine {kind!r}; expected one of {', '.join(ENGINE_KINDS)}")

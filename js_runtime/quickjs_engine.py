@@ -1,74 +1,99 @@
 """QuickJS (quickjs-ng) behind the Engine interface.
 
-The binding's time limit counts process CPU time per call (it is re-armed on every eval and
-pending-job run), and it refuses JS-to-Python calls while a limit is set, which is why the bridge
-never calls into Python: the session pulls queued requests out between steps.
+The context lives on one lane for its whole life. The binding's time limit counts process CPU time
+per call (it is re-armed on every eval and pending-job run), and it refuses JS-to-Python calls while
+a limit is set, which is why the bridge never calls into Python: the session pulls queued requests
+out between steps. A whole step (deliver, run promise callbacks, poll) is one lane hop.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import quickjs
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.engine import EngineKind
+from js_runtime.lanes import Lane, LanePool
 from js_runtime.limits import Limits
 
 _INTERRUPTED = "InternalError: interrupted"
-_OUT_OF_MEMORY = ("InternalError: out of memory", "null")
+_OUT_OF_MEMORY = "InternalError: out of memory"
 _OOM_MARGIN_BYTES = 256 * 1024
 
 
 class QuickJSEngine:
-    """One quickjs-ng context; must be used from a single thread."""
+    """One quickjs-ng context, used only from its lane."""
 
     kind: EngineKind = "quickjs"
 
-    def __init__(self, limits: Limits) -> None:
-        self._ctx = quickjs.Context()
+    def __init__(self, ctx: quickjs.Context, lane: Lane, lanes: LanePool, limits: Limits) -> None:
+        self._ctx = ctx
+        self._lane = lane
+        self._lanes = lanes
         self._memory_limit = limits.memory
-        self._ctx.set_memory_limit(limits.memory)
-        self._ctx.set_max_stack_size(limits.stack)
 
-    def eval(self, code: str, *, timeout: float) -> str | None:
-        self._arm(timeout)
+    @classmethod
+    async def open(cls, limits: Limits, lanes: LanePool) -> QuickJSEngine:
+        lane = lanes.acquire()
         try:
-            value = self._ctx.eval(code)
-        except quickjs.JSException as exc:
-            raise _translate(exc) from None
-        return value if isinstance(value, str) else None
+            ctx = await lane.run(_new_context, limits)
+        except BaseException:
+            lanes.release(lane)
+            raise
+        return cls(ctx, lane, lanes, limits)
 
-    def settle(self, *, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        self._arm(timeout)
-        try:
-            while self._ctx.execute_pending_job():
-                if time.monotonic() > deadline:
-                    raise JobTimeout("the job exceeded its time limit while running promise callbacks")
-        except quickjs.JSException as exc:
-            raise _translate(exc) from None
+    async def step(self, scripts: Sequence[str], *, timeout: float) -> str | None:
+        return await self._lane.run(self._step, scripts, timeout)
 
-    def memory_exhausted(self, thrown_nullish: bool) -> bool:
+    async def memory_exhausted(self, thrown_nullish: bool) -> bool:
         # When even the InternalError cannot be allocated, QuickJS throws null instead; by the time
         # the rejection is seen the heap may already be freed, so a null rejection counts too.
-        used = self._ctx.memory()["malloc_size"]
-        return thrown_nullish or bool(used >= self._memory_limit - _OOM_MARGIN_BYTES)
+        used = await self._lane.run(lambda: self._ctx.memory()["malloc_size"])
+        return thrown_nullish or used >= self._memory_limit - _OOM_MARGIN_BYTES
 
-    def close(self) -> None:
-        del self._ctx
+    async def close(self) -> None:
+        ctx, self._ctx = self._ctx, None
+        self._lane.submit(_drop, ctx)  # freed on its own thread, before the lane's next job
+        self._lanes.release(self._lane)
 
-    def _arm(self, timeout: float) -> None:
-        if timeout <= 0:
+    def _step(self, scripts: Sequence[str], timeout: float) -> str | None:
+        deadline = time.monotonic() + timeout
+        value = None
+        for script in scripts:
+            self._arm(deadline)
+            try:
+                value = self._ctx.eval(script)
+                while self._ctx.execute_pending_job():
+                    if time.monotonic() > deadline:
+                        raise JobTimeout("the job exceeded its time limit while running promise callbacks")
+            except quickjs.JSException as exc:
+                raise _translate(exc) from None
+        return value if isinstance(value, str) else None
+
+    def _arm(self, deadline: float) -> None:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise JobTimeout("the job exceeded its time limit")
-        self._ctx.set_time_limit(timeout)
+        self._ctx.set_time_limit(left)
+
+
+def _new_context(limits: Limits) -> quickjs.Context:
+    ctx = quickjs.Context()
+    ctx.set_memory_limit(limits.memory)
+    ctx.set_max_stack_size(limits.stack)
+    return ctx
+
+
+def _drop(ctx: object) -> None:
+    del ctx
 
 
 def _translate(exc: Exception) -> Exception:
-    text = str(exc)
-    first_line = text.split("\n", 1)[0]
+    first_line = str(exc).split("\n", 1)[0]
     if first_line.startswith(_INTERRUPTED):
         return JobTimeout("the job exceeded its time limit")
-    if first_line in _OUT_OF_MEMORY or first_line.startswith(_OUT_OF_MEMORY[0]):
+    if first_line == "null" or first_line.startswith(_OUT_OF_MEMORY):
         return MemoryLimitExceeded("the script exceeded its memory limit")
     return ScriptError(first_line)

@@ -1,7 +1,7 @@
 """The bridge loop: drives one method call in one fresh engine until its promise settles.
 
-Each step runs on the job's lane thread: deliver what Python has (responses, due timers), run the
-promise callbacks, then poll the queued requests, timers and logs. Between steps, on the event loop,
+Each step is one engine call: deliver what Python has (responses, due timers), run the promise
+callbacks, then poll the queued requests, timers and logs. Between steps, on the event loop,
 the session performs the queued requests through the job's `Send` and sleeps until the next timer.
 The job's wall-clock budget covers all of it: evaluation, pending promises, timers and requests.
 """
@@ -25,7 +25,7 @@ from executor.errors import (
     ScriptError,
     error_from_code,
 )
-from js_runtime.engine import Engine, EngineKind, create_engine
+from js_runtime.engine import Engine, EngineKind, open_engine
 from js_runtime.http import HttpRequest, HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
@@ -66,19 +66,16 @@ async def run_method(
     """Run `call` to completion and return its JSON output, or raise an ExecutorError."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limits.timeout
-    pool = lanes or _DEFAULT_LANES
-    lane = pool.acquire()
-    js: Engine | None = None
+    js = await open_engine(engine, limits, lanes or _DEFAULT_LANES)
     try:
-        js, snapshot = await lane.run(_open, engine, call, limits, deadline - loop.time())
-        return await _drive(js, lane, snapshot, send, limits, trace, deadline)
+        snapshot = await _poll(js, _start_scripts(call, limits), deadline - loop.time())
+        return await _drive(js, snapshot, send, limits, trace, deadline)
     finally:
-        if js is not None:
-            lane.submit(js.close)  # runs before anything the next job queues on this lane
-        pool.release(lane)
+        await js.close()
 
 
-async def _drive(js, lane, snapshot, send, limits, trace, deadline) -> Any:  # type: ignore[no-untyped-def]
+async def _drive(js: Engine, snapshot: dict[str, Any], send: Send, limits: Limits, trace: Trace,
+                 deadline: float) -> Any:
     loop = asyncio.get_running_loop()
     in_flight: dict[asyncio.Task[HttpResponse], int] = {}
     try:
@@ -94,7 +91,8 @@ async def _drive(js, lane, snapshot, send, limits, trace, deadline) -> Any:  # t
                 in_flight[task] = len(trace.requests) - 1
                 task.id = item["id"]  # type: ignore[attr-defined]
             delivery = await _wait(in_flight, snapshot["nextTimer"], trace, deadline - loop.time())
-            snapshot = await lane.run(_step, js, json.dumps(delivery), deadline - loop.time())
+            deliver = f"__ce.deliver({_js_string(json.dumps(delivery))})"
+            snapshot = await _poll(js, [deliver], deadline - loop.time())
     finally:
         for task in in_flight:
             task.cancel()
@@ -206,43 +204,26 @@ def _script_failure(error: dict[str, Any]) -> ExecutorError:
     return ScriptError(message)
 
 
-# ---- steps: these run on the lane thread ----
-
-def _open(kind: EngineKind, call: MethodCall, limits: Limits, remaining: float) -> tuple[Engine, dict[str, Any]]:
-    """Create the context and start the call in one lane hop; close the context if that fails."""
-    js = create_engine(kind, limits)
-    try:
-        return js, _start(js, call, limits, remaining)
-    except BaseException:
-        js.close()
-        raise
-
-
-def _start(js: Engine, call: MethodCall, limits: Limits, remaining: float) -> dict[str, Any]:
-    js.eval(prelude_source(), timeout=remaining)
+def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
     options = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
-    js.eval(f"__ce.configure({_js_string(json.dumps(options))})", timeout=remaining)
     context = _js_string(json.dumps(call.context))
-    js.eval(f"__ce.start({call.module.factory}, {_js_string(call.export_name)}, {context})",
-            timeout=remaining)
-    return _poll(js, remaining)
+    return [
+        prelude_source(),
+        f"__ce.configure({_js_string(json.dumps(options))})",
+        f"__ce.start({call.module.factory}, {_js_string(call.export_name)}, {context})",
+    ]
 
 
-def _step(js: Engine, delivery: str, remaining: float) -> dict[str, Any]:
-    js.eval(f"__ce.deliver({_js_string(delivery)})", timeout=remaining)
-    return _poll(js, remaining)
-
-
-def _poll(js: Engine, remaining: float) -> dict[str, Any]:
-    js.settle(timeout=remaining)
-    text = js.eval("__ce.poll()", timeout=remaining)
+async def _poll(js: Engine, scripts: list[str], remaining: float) -> dict[str, Any]:
+    """Run `scripts`, then collect what the script queued; one engine step."""
+    text = await js.step([*scripts, "__ce.poll()"], timeout=remaining)
     try:
         snapshot: dict[str, Any] = json.loads(text or "")
     except json.JSONDecodeError:
         raise ScriptError("the script broke the executor's bridge (a replaced built-in?)") from None
     settled = snapshot["settled"]
     failed = settled is not None and not settled.get("ok")
-    if failed and js.memory_exhausted(bool(settled.get("error", {}).get("nullish"))):
+    if failed and await js.memory_exhausted(bool(settled.get("error", {}).get("nullish"))):
         raise MemoryLimitExceeded("the script exceeded its memory limit")
     return snapshot
 

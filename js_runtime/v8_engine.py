@@ -1,16 +1,23 @@
 """V8 (mini-racer) behind the Engine interface.
 
-mini-racer runs V8 on its own thread and drains the microtask queue after each evaluation, before
-the next one starts; so `settle` is a no-op and the next `eval` (with its own timeout) both waits
-for and bounds whatever promise callbacks are still running.
+mini-racer runs each isolate on its own thread and reports results through callbacks on an asyncio
+loop. We give it the job's running loop, so evaluations are awaited directly (no lane hop, no extra
+loop thread per isolate); only creating and freeing an isolate, which block, happen on a lane.
+Promise callbacks run after each evaluation on the isolate thread, before the next one starts, and
+the next evaluation's timeout also bounds a runaway callback chain.
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
 import py_mini_racer
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.engine import EngineKind
+from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 
 # What mini-racer adds to a bare V8 context: connector code gets our console and timers instead
@@ -18,43 +25,76 @@ from js_runtime.limits import Limits
 # shared memory.
 _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
 _CLEARED_GLOBALS = ("__timer_manager", "setTimeout", "clearTimeout")
+_SETUP = ";".join([f"delete globalThis.{name}" for name in _REMOVED_GLOBALS]
+                  + [f"globalThis.{name} = undefined" for name in _CLEARED_GLOBALS])
 
 
 class V8Engine:
-    """One mini-racer isolate and context."""
+    """One mini-racer isolate and context, driven from the event loop it was created for."""
 
     kind: EngineKind = "v8"
 
-    def __init__(self, limits: Limits) -> None:
-        self._ctx = py_mini_racer.MiniRacer()
-        self._ctx.set_hard_memory_limit(limits.memory)
-        removals = [f"delete globalThis.{name}" for name in _REMOVED_GLOBALS]
-        removals += [f"globalThis.{name} = undefined" for name in _CLEARED_GLOBALS]
-        self._ctx.eval(";".join(removals))
+    def __init__(self, maker: AbstractContextManager[py_mini_racer.MiniRacer],
+                 racer: py_mini_racer.MiniRacer, lanes: LanePool) -> None:
+        self._maker = maker
+        self._racer = racer
+        self._lanes = lanes
 
-    def eval(self, code: str, *, timeout: float) -> str | None:
-        if timeout <= 0:
-            raise JobTimeout("the job exceeded its time limit")
+    @classmethod
+    async def open(cls, limits: Limits, lanes: LanePool) -> V8Engine:
+        loop = asyncio.get_running_loop()
+        lane = lanes.acquire()
         try:
-            value = self._ctx.eval(code, timeout_sec=timeout)
-        except py_mini_racer.JSTimeoutException:
+            maker, racer = await lane.run(_new_isolate, loop, limits)
+        finally:
+            lanes.release(lane)
+        return cls(maker, racer, lanes)
+
+    async def step(self, scripts: Sequence[str], *, timeout: float) -> str | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        value = None
+        for script in scripts:
+            left = deadline - loop.time()
+            if left <= 0:
+                raise JobTimeout("the job exceeded its time limit")
+            value = await self._eval(script, left)
+        return value if isinstance(value, str) else None
+
+    async def memory_exhausted(self, thrown_nullish: bool) -> bool:
+        return bool(self._racer.was_hard_memory_limit_reached())
+
+    async def close(self) -> None:
+        lane = self._lanes.acquire()
+        try:
+            await lane.run(self._maker.__exit__, None, None, None)
+        finally:
+            self._lanes.release(lane)
+
+    async def _eval(self, script: str, timeout: float) -> object:
+        try:
+            return await asyncio.wait_for(self._racer.eval_cancelable(script), timeout)
+        except TimeoutError:
             raise JobTimeout("the job exceeded its time limit") from None
         except py_mini_racer.JSOOMException:
             raise MemoryLimitExceeded("the script exceeded its memory limit") from None
         except py_mini_racer.JSEvalException as exc:
-            if self._ctx.was_hard_memory_limit_reached():
+            if self._racer.was_hard_memory_limit_reached():
                 raise MemoryLimitExceeded("the script exceeded its memory limit") from None
             raise ScriptError(_error_line(str(exc))) from None
-        return value if isinstance(value, str) else None
 
-    def settle(self, *, timeout: float) -> None:
-        return None
 
-    def memory_exhausted(self, thrown_nullish: bool) -> bool:
-        return bool(self._ctx.was_hard_memory_limit_reached())
-
-    def close(self) -> None:
-        self._ctx.close()
+def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
+        AbstractContextManager[py_mini_racer.MiniRacer], py_mini_racer.MiniRacer]:
+    maker = py_mini_racer.mini_racer(loop)
+    racer = maker.__enter__()
+    try:
+        racer.set_hard_memory_limit(limits.memory)
+        racer.eval(_SETUP)
+    except BaseException:
+        maker.__exit__(None, None, None)
+        raise
+    return maker, racer
 
 
 def _error_line(text: str) -> str:

@@ -5,7 +5,7 @@
 // Windows drive-letter quirks of file: URLs, URL.createObjectURL, TextDecoder encodings other than
 // UTF-8, and Buffer's numeric read/write helpers, string indexOf/includes, swap* and pooling.
 {
-  const { encodeURIComponent, unescape } = globalThis;
+  const { encodeURIComponent } = globalThis;
 
   // ---- errors shaped like Node's ----
   const nodeError = (Ctor, code, message) => Object.assign(new Ctor(message), { code });
@@ -50,9 +50,32 @@
     }
     return out;
   };
-  /** The UTF-8 bytes of a string as a binary string (lone surrogates become U+FFFD). */
-  const utf8Binary = (s) => unescape(encodeURIComponent(toUSV(s)));
-  const utf8Encode = (s) => latin1Bytes(utf8Binary(s));
+  /** UTF-8 encode `s` into `out`, or only count the bytes when out is null; lone surrogates → U+FFFD. */
+  function utf8Write(s, out) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c >= 0xD800 && c <= 0xDFFF) {
+        const d = s.charCodeAt(i + 1);
+        const pair = c <= 0xDBFF && d >= 0xDC00 && d <= 0xDFFF;
+        c = pair ? 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00) : 0xFFFD;
+        if (pair) i++;
+      }
+      const k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+      if (out && k === 1) out[n] = c;
+      else if (out) {
+        out[n] = ((0xFF00 >> k) & 0xFF) | (c >> (6 * k - 6));
+        for (let j = 1; j < k; j++) out[n + j] = 0x80 | ((c >> (6 * (k - 1 - j))) & 0x3F);
+      }
+      n += k;
+    }
+    return n;
+  }
+  function utf8Encode(s) {
+    const out = new Uint8Array(utf8Write(s, null));
+    utf8Write(s, out);
+    return out;
+  }
 
   /** WHATWG UTF-8 decode of bytes[start, end): each maximal invalid subpart → U+FFFD (null if fatal). */
   function utf8Decode(bytes, start, end, fatal) {
@@ -67,7 +90,10 @@
       if ((!ok || need) && fatal) return null;
       if (!ok || need) out[n++] = 0xFFFD;
       else if (cp < 0x10000) out[n++] = cp;
-      else [out[n++], out[n++]] = [0xD800 | ((cp - 0x10000) >> 10), 0xDC00 | (cp & 0x3FF)];
+      else {
+        out[n++] = 0xD800 | ((cp - 0x10000) >> 10);
+        out[n++] = 0xDC00 | (cp & 0x3FF);
+      }
     }
     return codesToString(out, n);
   }
@@ -128,7 +154,8 @@
         const bytes = utf8Encode(ch);
         if (written + bytes.length > dest.length) break;
         dest.set(bytes, written);
-        [written, read] = [written + bytes.length, read + ch.length];
+        written += bytes.length;
+        read += ch.length;
       }
       return { read, written };
     }
@@ -232,7 +259,7 @@
       if (ArrayBuffer.isView(s) || s instanceof ArrayBuffer) return s.byteLength;
       if (typeof s !== 'string') throw argType('"string" argument must be of type string or an instance of Buffer or ArrayBuffer', s);
       const enc = encodingOf(encoding, 'utf8'), n = s.length;
-      if (enc === 'utf8') return utf8Binary(s).length;
+      if (enc === 'utf8') return utf8Write(s, null);
       if (!enc.startsWith('base64')) return enc === 'hex' ? n >>> 1 : enc === 'utf16le' ? 2 * n : n;
       return ((n - (s.endsWith('=') ? (n > 2 && s.endsWith('==') ? 2 : 1) : 0)) * 3) >>> 2;
     }
@@ -618,6 +645,7 @@
   const hostAndPort = (r) => (r.host === null ? '' : r.host + (r.port !== null ? ':' + r.port : ''));
   const refreshParams = (r) => { PARAMS.get(r.params).list = r.query ? parseQuery(r.query) : []; };
   const noCredentials = (r) => r.host === null || r.host === '' || r.scheme === 'file';
+  const setCredential = (r, key, v) => { if (!noCredentials(r)) r[key] = pctEncode(str(v), USERINFO_SET); };
   function setHost(r, v, withPort) {
     v = stripTabs(str(v));
     v = v.slice(0, authorityEnd(v, r.scheme));
@@ -672,15 +700,9 @@
       if (r.port === DEFAULT_PORTS[scheme]) r.port = null;
     }
     get username() { return rec(this).username; }
-    set username(v) {
-      const r = rec(this);
-      if (!noCredentials(r)) r.username = pctEncode(str(v), USERINFO_SET);
-    }
+    set username(v) { setCredential(rec(this), 'username', v); }
     get password() { return rec(this).password; }
-    set password(v) {
-      const r = rec(this);
-      if (!noCredentials(r)) r.password = pctEncode(str(v), USERINFO_SET);
-    }
+    set password(v) { setCredential(rec(this), 'password', v); }
     get host() { return hostAndPort(rec(this)); }
     set host(v) { setHost(rec(this), v, true); }
     get hostname() { return rec(this).host || ''; }
