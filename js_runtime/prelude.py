@@ -14,7 +14,8 @@ SHIM_FILES = (
     "bridge.js",
     "web.js",          # URL, URLSearchParams, Buffer, TextEncoder/Decoder, atob/btoa
     "fetch.js",        # fetch, Headers, Request, Response
-    "axios.js",        # axios and host.makeApiClient
+    "axios.js",        # axios
+    "api_client.js",   # host.makeApiClient: the `apiClient` given to `test`
     "timers_console.js",
     "bridge_end.js",
 )

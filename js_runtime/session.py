@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,14 +33,21 @@ from js_runtime.limits import Limits
 from js_runtime.modules import ModuleCode
 from js_runtime.prelude import prelude_source
 
+Service = Callable[[Any], Any]
+
 
 @dataclass(frozen=True)
 class MethodCall:
-    """What to run: a loaded module, the export to call and its JSON context."""
+    """What to run: a loaded module, the export to call and its JSON context.
+
+    `services` answer the script's `host.call(name, payload)` (for example the apiClient's
+    responseHandlers, evaluated by the formula engine); an exception they raise is the job's error.
+    """
 
     module: ModuleCode
     export_name: str
     context: dict[str, Any]
+    services: Mapping[str, Service] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,13 +77,13 @@ async def run_method(
     js = await open_engine(engine, limits, lanes or _DEFAULT_LANES)
     try:
         snapshot = await _poll(js, _start_scripts(call, limits), deadline - loop.time())
-        return await _drive(js, snapshot, send, limits, trace, deadline)
+        return await _drive(js, snapshot, call, send, limits, trace, deadline)
     finally:
         await js.close()
 
 
-async def _drive(js: Engine, snapshot: dict[str, Any], send: Send, limits: Limits, trace: Trace,
-                 deadline: float) -> Any:
+async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: Send, limits: Limits,
+                 trace: Trace, deadline: float) -> Any:
     loop = asyncio.get_running_loop()
     in_flight: dict[asyncio.Task[HttpResponse], int] = {}
     try:
@@ -83,14 +91,21 @@ async def _drive(js: Engine, snapshot: dict[str, Any], send: Send, limits: Limit
             _collect_logs(snapshot, trace)
             if snapshot["settled"] is not None:
                 return _outcome(snapshot["settled"], limits)
+            answers = []
             for item in snapshot["requests"]:
+                if "service" in item:
+                    answers.append({"id": item["id"], "response": _serve(call.services, item)})
+                    continue
                 _count_request(trace, limits)
                 request = _to_request(item)
                 trace.requests.append({"method": request.method, "url": request.url, "status": None})
                 task = asyncio.ensure_future(send(request))
                 in_flight[task] = len(trace.requests) - 1
                 task.id = item["id"]  # type: ignore[attr-defined]
-            delivery = await _wait(in_flight, snapshot["nextTimer"], trace, deadline - loop.time())
+            if answers:
+                delivery = {"responses": answers, "fireTimers": False}
+            else:
+                delivery = await _wait(in_flight, snapshot["nextTimer"], trace, deadline - loop.time())
             deliver = f"__ce.deliver({_js_string(json.dumps(delivery))})"
             snapshot = await _poll(js, [deliver], deadline - loop.time())
     finally:
@@ -131,6 +146,13 @@ def _deliverable(task: asyncio.Task[HttpResponse], summary: dict[str, Any]) -> d
     if isinstance(exc, ExecutorError):
         raise exc
     raise exc
+
+
+def _serve(services: Mapping[str, Service], item: dict[str, Any]) -> Any:
+    service = services.get(str(item["service"]))
+    if service is None:
+        raise ScriptError(f"the script asked for an unknown executor service {str(item['service'])[:40]!r}")
+    return service(item.get("payload"))
 
 
 def _count_request(trace: Trace, limits: Limits) -> None:

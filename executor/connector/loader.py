@@ -20,6 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from executor.connector.response_handlers import compile_response_handlers
 from executor.connector.spec import (
     AUTH_TYPES,
     INHERITED_BY_OPTIONS,
@@ -150,16 +151,14 @@ class _SpecReader:
             source = f"{self._spec} ({path}.code)"
             return MethodImpl(name, "javascript", source, module=load_module(str(slot["code"]), source))
         if "mapping" in slot:
-            source = f"{self._spec} ({path}.mapping)"
-            return MethodImpl(name, "mapping", source, mapping=compile_mapping(slot["mapping"], source=source))
+            return _mapping_impl(name, f"{self._spec} ({path}.mapping)", slot["mapping"])
         kind = slot.get("implementationType")
         if kind == "javascript":
             filename = self._find(name, ".js", option, path)
             return MethodImpl(name, "javascript", filename, module=load_module(self._files[filename], filename))
         if kind == "mapping":
             filename = self._find(name, ".map.yml", option, path)
-            value = _parse_yaml(self._files[filename], filename)
-            return MethodImpl(name, "mapping", filename, mapping=compile_mapping(value, source=filename))
+            return _mapping_impl(name, filename, _parse_yaml(self._files[filename], filename))
         raise ConnectorInvalid(
             f"{self._spec}: {path}.implementationType: expected 'javascript' or 'mapping', got {kind!r}"
         )
@@ -186,6 +185,16 @@ class _SpecReader:
             where = ".".join(str(p) for p in exc.path)
             raise ConnectorInvalid(f"{self._spec}: {path}{'.' + where if where else ''}: invalid schema") from None
         return MappingProxyType(value)
+
+
+def _mapping_impl(name: str, source: str, value: Any) -> MethodImpl:
+    """A mapping method; makeApiClient's `responseHandlers` are compiled apart, over `response`."""
+    handlers = None
+    if name == "makeApiClient" and isinstance(value, dict) and "responseHandlers" in value:
+        value = dict(value)
+        handlers = compile_response_handlers(value.pop("responseHandlers"), source)
+    return MethodImpl(name, "mapping", source, mapping=compile_mapping(value, source=source),
+                      response_handlers=handlers)
 
 
 def _optional_str(value: Any) -> str | None:

@@ -43,6 +43,7 @@ class MethodImpl:
     source: str
     module: ModuleCode | None = None
     mapping: Formula | None = None
+    response_handlers: Formula | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ one place that calls a method implementation, JavaScript or mapping."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from js_runtime.engine import EngineKind
 from js_runtime.http import Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
-from js_runtime.session import MethodCall, Trace, run_method
+from js_runtime.session import MethodCall, Service, Trace, run_method
 
 
 @dataclass
@@ -59,13 +60,14 @@ class JobContext:
         self.secrets = self.secrets.with_values(_strings(new))
         return base
 
-    async def call(self, impl: MethodImpl, context: dict[str, Any]) -> Any:
+    async def call(self, impl: MethodImpl, context: dict[str, Any],
+                   services: Mapping[str, Service] | None = None) -> Any:
         """Run one implementation with `context` and return its JSON output."""
         if impl.kind == "mapping":
             assert impl.mapping is not None
             return impl.mapping.evaluate(context)
         assert impl.module is not None
-        call = MethodCall(impl.module, impl.name, context)
+        call = MethodCall(impl.module, impl.name, context, services or {})
         return await run_method(call, engine=self.engine, send=self.send,
                                 limits=self.limits.with_timeout(self.remaining()),
                                 trace=self.trace, lanes=self.lanes)

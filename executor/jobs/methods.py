@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from executor.connector.response_handlers import compile_response_handlers, decide
 from executor.connector.schemas import schema_problems
 from executor.errors import (
     AccessTokenExpired,
@@ -18,9 +19,13 @@ from executor.errors import (
     InvalidOutput,
     MethodNotImplemented,
 )
+from executor.formulas import Formula
 from executor.jobs.context import JobContext
 
 MethodRunner = Callable[[JobContext], Awaitable[Any]]
+
+# Time kept back from the apiClient's 429 retries so the job can still report the failure itself.
+_RETRY_MARGIN_SECONDS = 1.0
 
 
 def require_object(value: Any, method: str) -> dict[str, Any]:
@@ -97,10 +102,25 @@ async def _test_once(ctx: JobContext) -> Any:
     if impl is None:
         return True
     client = await make_api_client(ctx)
-    value = await ctx.call(impl, ctx.context(__apiClient=client))
+    handlers = _response_handlers(ctx, client)
+    variables = ctx.context()
+    js_config = {k: v for k, v in client.items() if k != "responseHandlers"}
+    js_config["responseHandlers"] = handlers is not None
+    js_config["__retryBudgetMs"] = max(0, int((ctx.remaining() - _RETRY_MARGIN_SECONDS) * 1000))
+    services = {"responseHandlers": lambda response: decide(handlers, variables, response)} if handlers else {}
+    value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
     if not value:
         raise ConnectionTestFailed(f"the connection test returned {_json_type(value)} {value!r}"[:200])
     return value
+
+
+def _response_handlers(ctx: JobContext, client: dict[str, Any]) -> Formula | None:
+    """Compiled at load for a mapping makeApiClient; compiled from the output of a JS one."""
+    impl = ctx.auth.method("makeApiClient")
+    if impl is not None and impl.response_handlers is not None:
+        return impl.response_handlers
+    raw = client.get("responseHandlers")
+    return compile_response_handlers(raw, "makeApiClient output") if raw else None
 
 
 def _saw_unauthorized(ctx: JobContext, since: int) -> bool:

@@ -1,5 +1,5 @@
 // axios.js: an axios 1.x work-alike (behaviour of axios 1.21.1's Node http adapter), reachable only as
-// require('axios') / import axios from 'axios'; plus host.makeApiClient for connectors' `apiClient`.
+// require('axios') / import axios from 'axios' (also host.axios, for api_client.js).
 // Provides: axios(config | url, config), request/get/delete/head/options/post/put/patch, create(),
 // defaults (incl. headers.common/<method>), interceptors, getUri, AxiosError, CanceledError/isCancel,
 // AxiosHeaders (basic), isAxiosError, all/spread, mergeConfig; params/paramsSerializer, baseURL,
@@ -476,32 +476,5 @@
   axios.default = axios;
   host.registerModule('axios', axios);
 
-  // ---- the `apiClient` of a connector's makeApiClient configuration ----
-  const JOB_ERRORS = { 401: ['ACCESS_TOKEN_EXPIRED', 'Unauthorized'], 429: ['RATE_LIMIT_EXCEEDED', 'Too Many Requests'] };
-
-  function markJobError(error) {
-    const response = error && error.isAxiosError ? error.response : null;
-    const known = response && JOB_ERRORS[response.status];
-    if (known) {
-      const message = 'The API answered ' + response.status + ' ' + (response.statusText || known[1]);
-      hide(error, '__ceError', { code: known[0], message });
-    }
-    return Promise.reject(error);
-  }
-
-  host.makeApiClient = function makeApiClient(config) {
-    const spec = config || {};
-    const instance = axios.create({
-      baseURL: spec.baseUrl || spec.baseUri,
-      headers: spec.headers || {},
-      params: spec.defaultQueryParameters || spec.query,
-      auth: spec.auth,
-    });
-    instance.interceptors.response.use(undefined, markJobError);
-    const client = {};
-    for (const method of ['request', 'get', 'delete', 'head', 'options', 'post', 'put', 'patch']) {
-      client[method] = instance[method];
-    }
-    return client;
-  };
+  host.axios = axios;  // for api_client.js
 }

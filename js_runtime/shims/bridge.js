@@ -67,6 +67,15 @@ const host = {
     });
   },
 
+  /** Ask the session's named service (e.g. 'responseHandlers') for a JSON answer, asynchronously. */
+  call(service, payload) {
+    return new Promise((resolve, reject) => {
+      const id = state.nextRequestId++;
+      state.pending.set(id, { resolve, reject });
+      state.outbox.push({ id, service, payload });
+    });
+  },
+
   log(level, args) {
     if (state.logsTruncated) return;
     const message = formatLogArgs(args);

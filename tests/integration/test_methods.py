@@ -186,3 +186,88 @@ async def test_secrets_never_reach_error_messages(run_connector):
                                  {"connectionParameters": {"apiKey": "very-secret-value"},
                                   "credentials": {"token": "another-secret"}})
     assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR", "message": "bad key [REDACTED]"}
+
+
+def inline(make_api_client: str, test_js: str, refresh_js: str | None = None) -> dict[str, str]:
+    spec = "auth:\n  type: client-credentials\n  makeApiClient:\n    implementationType: mapping\n" \
+           "  test:\n    implementationType: javascript\n"
+    files = {"spec.yml": spec, "auth/make-api-client.map.yml": make_api_client, "auth/test.js": test_js}
+    if refresh_js:
+        files["spec.yml"] += "  refreshCredentials:\n    implementationType: javascript\n"
+        files["auth/refresh-credentials.js"] = refresh_js
+    return files
+
+
+def status_sequence(*replies):
+    from aiohttp import web
+    remaining = list(replies)
+
+    async def handler(request):
+        status, body, headers = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+        return web.json_response(body, status=status, headers=headers)
+    return handler
+
+
+async def test_rate_limited_calls_are_retried_with_backoff(run_connector, api_server):
+    api_server.route("GET", "/items", status_sequence((429, {}, {"Retry-After": "0"}), (429, {}, {}), (200, {"ok": 1}, {})))
+    files = inline(f"baseUrl: {api_server.base}\n",
+                   "export default async ({ apiClient }) => (await apiClient.get('/items')).data.ok === 1")
+    result = await run_connector(files, "test", {})
+    assert result.succeeded, result.to_dict()
+    assert [r["status"] for r in result.requests] == [429, 429, 200]
+
+
+async def test_rate_limit_that_outlasts_the_job_is_rate_limit_exceeded(run_connector, api_server):
+    from js_runtime.limits import Limits
+    api_server.reply("GET", "/items", status=429, json_body={})
+    files = inline(f"baseUrl: {api_server.base}\n",
+                   "export default async ({ apiClient }) => (await apiClient.get('/items')).status")
+    result = await run_connector(files, "test", {}, limits=Limits(timeout=2.5))
+    assert result.to_dict()["error"]["code"] == "RATE_LIMIT_EXCEEDED"
+    assert 2 <= len(api_server.received) <= 4
+
+
+HANDLERS = """baseUrl: {base}
+responseHandlers:
+  - match: {{$eval: {{$var: response.status}}, is: 404}}
+    isSuccess: true
+    data: {{missing: true, path: {{$var: response.data.path}}}}
+  - match: {{$eval: {{$var: response.data.error}}, is: token_expired}}
+    error:
+      message: {{$template: "token expired for ${{credentials.user}}"}}
+      key: ACCESS_TOKEN_EXPIRED
+  - match: {{$eval: {{$var: response.status}}, gte: 400}}
+    error:
+      message: {{$var: response.data.message}}
+      key: apiError
+"""
+
+
+async def test_response_handlers_override_success_and_errors(run_connector, api_server):
+    api_server.reply("GET", "/gone", status=404, json_body={"path": "/gone"})
+    api_server.reply("GET", "/bad", status=400, json_body={"message": "quota exceeded"})
+    test_js = """export default async ({ apiClient }) => {
+      const gone = await apiClient.get('/gone')
+      try { await apiClient.get('/bad') } catch (e) { return [gone.status, gone.data, e.message, e.key] }
+    }"""
+    result = await run_connector(inline(HANDLERS.format(base=api_server.base), test_js), "test",
+                                 {"credentials": {"user": "ann"}})
+    assert result.succeeded, result.to_dict()
+    assert result.output == [404, {"missing": True, "path": "/gone"}, "quota exceeded", "apiError"]
+
+
+async def test_a_response_handler_key_can_trigger_the_refresh(run_connector, api_server):
+    from aiohttp import web
+
+    async def me(request):
+        if request.headers.get("Authorization") == "Bearer old":
+            return web.json_response({"error": "token_expired"}, status=200)
+        return web.json_response({"id": 1})
+
+    api_server.route("GET", "/me", me)
+    client = HANDLERS.format(base=api_server.base) + "headers:\n  Authorization: {$template: 'Bearer ${credentials.token}'}\n"
+    files = inline(client, "export default async ({ apiClient }) => (await apiClient.get('/me')).data.id === 1",
+                   "export default async () => ({ token: 'new' })")
+    result = await run_connector(files, "test", {"credentials": {"token": "old", "user": "ann"}})
+    assert result.succeeded, result.to_dict()
+    assert result.credentials == {"token": "new", "user": "ann"}
