@@ -156,6 +156,9 @@ class WorkerProcess:
                     future.set_result(reply)
         except (ValueError, asyncio.LimitOverrunError):
             self.kill("the worker sent an unreadable reply and was restarted")
+        except asyncio.CancelledError:  # the loop is going away without close(): do not leave the child
+            self.kill("the server stopped before the job finished")
+            raise
         finally:
             returncode = await self._process.wait()
             self.exited = True

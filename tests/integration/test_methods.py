@@ -180,7 +180,8 @@ async def test_unknown_auth_option_and_method_are_clear_errors(run_connector):
 async def test_secrets_never_reach_error_messages(run_connector):
     files = {
         "spec.yml": "auth:\n  type: client-credentials\n  getCredentialsFromConnectionParameters:\n"
-                    "    code: \"export default ({connectionParameters: p}) => { throw new Error('bad key ' + p.apiKey) }\"\n",
+                    "    code: \"export default ({connectionParameters: p}) =>"
+                    " { throw new Error('bad key ' + p.apiKey) }\"\n",
     }
     result = await run_connector(files, "getCredentialsFromConnectionParameters",
                                  {"connectionParameters": {"apiKey": "very-secret-value"},
@@ -209,7 +210,8 @@ def status_sequence(*replies):
 
 
 async def test_rate_limited_calls_are_retried_with_backoff(run_connector, api_server):
-    api_server.route("GET", "/items", status_sequence((429, {}, {"Retry-After": "0"}), (429, {}, {}), (200, {"ok": 1}, {})))
+    api_server.route("GET", "/items", status_sequence((429, {}, {"Retry-After": "0"}), (429, {}, {}),
+                                                      (200, {"ok": 1}, {})))
     files = inline(f"baseUrl: {api_server.base}\n",
                    "export default async ({ apiClient }) => (await apiClient.get('/items')).data.ok === 1")
     result = await run_connector(files, "test", {})
@@ -265,7 +267,8 @@ async def test_a_response_handler_key_can_trigger_the_refresh(run_connector, api
         return web.json_response({"id": 1})
 
     api_server.route("GET", "/me", me)
-    client = HANDLERS.format(base=api_server.base) + "headers:\n  Authorization: {$template: 'Bearer ${credentials.token}'}\n"
+    client = HANDLERS.format(base=api_server.base)
+    client += "headers:\n  Authorization: {$template: 'Bearer ${credentials.token}'}\n"
     files = inline(client, "export default async ({ apiClient }) => (await apiClient.get('/me')).data.id === 1",
                    "export default async () => ({ token: 'new' })")
     result = await run_connector(files, "test", {"credentials": {"token": "old", "user": "ann"}})
