@@ -1,0 +1,124 @@
+"""`connector-executor run` as a user runs it: a real subprocess, one JSON object on stdout,
+exit status 0/1/2, for every documented method and both flows, on both engines."""
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+CONNECTORS = Path(__file__).resolve().parents[2] / "fixtures" / "connectors"
+
+
+async def run_cli(*args: str, stdin: str | None = None) -> tuple[int, dict | None, str]:
+    """Run the CLI without blocking the loop that serves the test's local API."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "executor.cli", *args, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode() if stdin else None), 60)
+    lines = out.decode().strip().splitlines()
+    assert len(lines) <= 1, out
+    return proc.returncode or 0, json.loads(lines[0]) if lines else None, err.decode()
+
+
+def local_connector(tmp_path: Path, base: str) -> Path:
+    """An oauth2 connector implementing every documented method against the local server."""
+    root = tmp_path / "local"
+    (root / "auth").mkdir(parents=True)
+    (root / "spec.yml").write_text("""
+key: local
+auth:
+  type: oauth2
+  getOAuthConfig: {implementationType: mapping}
+  makeApiClient: {implementationType: mapping}
+  test: {implementationType: javascript}
+  getTokenData: {implementationType: javascript}
+  getCredentialsFromTokenResponse: {implementationType: javascript}
+  getCredentialsFromConnectionParameters: {implementationType: javascript}
+  refreshCredentials: {implementationType: javascript}
+  disconnect: {implementationType: javascript}
+""")
+    files = {
+        "get-oauth-config.map.yml": f"clientId: {{$var: connectorParameters.clientId}}\n"
+                                    f"authorizeUri: {base}/authorize\ntokenUri: {base}/token\nscopes: [a, b]\n",
+        "make-api-client.map.yml": f"baseUri: {base}\nheaders:\n  Authorization: {{$template: 'Bearer ${{credentials.access_token}}'}}\n",
+        "test.js": "export default async ({ apiClient }) => (await apiClient.get('/me')).data.ok",
+        "get-token-data.js": f"""import axios from 'axios'
+export default async ({{ queryParameters, codeVerifier }}) =>
+  (await axios.post('{base}/token', new URLSearchParams({{ code: queryParameters.code, code_verifier: codeVerifier }}))).data""",
+        "get-credentials-from-token-response.js":
+            "exports.getCredentialsFromTokenResponse = async ({ tokenResponse }) => ({ access_token: tokenResponse.access_token })",
+        "get-credentials-from-connection-parameters.js": "module.exports = ({ connectionParameters }) => ({ k: connectionParameters.k })",
+        "refresh-credentials.js": f"module.exports = async () => ({{ access_token: (await (await fetch('{base}/token', {{method: 'POST'}})).json()).access_token }})",
+        "disconnect.js": f"export default async () => {{ await fetch('{base}/revoke', {{ method: 'POST' }}) }}",
+    }
+    for name, text in files.items():
+        (root / "auth" / name).write_text(text)
+    return root
+
+
+@pytest.fixture
+def local(tmp_path, api_server):
+    api_server.reply("POST", "/token", json_body={"access_token": "at-1", "token_type": "bearer"})
+    api_server.reply("GET", "/me", json_body={"ok": True})
+    api_server.reply("POST", "/revoke", json_body={})
+    return local_connector(tmp_path, api_server.base)
+
+
+CASES = [
+    ("getOAuthConfig", {"connectorParameters": {"clientId": "cid"}}, lambda o, c: o["clientId"] == "cid"),
+    ("makeApiClient", {"credentials": {"access_token": "x"}}, lambda o, c: o["headers"]["Authorization"] == "Bearer x"),
+    ("test", {"credentials": {"access_token": "x"}}, lambda o, c: o is True),
+    ("getTokenData", {"queryParameters": {"code": "c"}, "codeVerifier": "v"}, lambda o, c: o["access_token"] == "at-1"),
+    ("getCredentialsFromTokenResponse", {"tokenResponse": {"access_token": "t9"}}, lambda o, c: c == {"access_token": "t9"}),
+    ("getCredentialsFromConnectionParameters", {"connectionParameters": {"k": "v"}}, lambda o, c: c == {"k": "v"}),
+    ("refreshCredentials", {"credentials": {"access_token": "old", "r": 1}}, lambda o, c: c == {"access_token": "at-1", "r": 1}),
+    ("disconnect", {"credentials": {"access_token": "x"}}, lambda o, c: o is None),
+    ("authorize", {"connectorParameters": {"clientId": "cid"}, "redirectUri": "https://app.example.test/cb"},
+     lambda o, c: o["authorizeUri"].startswith("http") and "code_challenge=" in o["authorizeUri"]),
+    ("connect", {"connectorParameters": {"clientId": "cid"}, "redirectUri": "https://app.example.test/cb",
+                 "state": "s1", "codeVerifier": "v", "queryParameters": {"code": "c", "state": "s1"}},
+     lambda o, c: c == {"access_token": "at-1"}),
+]
+
+
+@pytest.mark.parametrize(("method", "job_input", "check"), CASES, ids=[c[0] for c in CASES])
+async def test_every_documented_method_and_flow_runs(engine, local, api_server, tmp_path, method, job_input, check):
+    input_file = tmp_path / "input.json"
+    input_file.write_text(json.dumps(job_input))
+    status, result, stderr = await run_cli("run", str(local), method, "--input", str(input_file), "--engine", engine,
+                                     "--allow-host", "127.0.0.1")
+    assert status == 0, (result, stderr)
+    assert result["status"] == "succeeded"
+    assert check(result["output"], result.get("credentials")), result
+
+
+async def test_input_from_stdin_and_exit_status_1_on_failure(engine):
+    status, result, _ = await run_cli("run", str(CONNECTORS / "api-key-example"), "connect", "--input", "-",
+                                "--engine", engine, stdin='{"connectionParameters": {}}')
+    assert status == 1
+    assert result["error"]["code"] == "INVALID_INPUT"
+
+
+async def test_network_policy_blocks_loopback_without_allow_host(local, tmp_path):
+    status, result, _ = await run_cli("run", str(local), "test", "--input", "-", stdin='{"credentials": {}}')
+    assert status == 1
+    assert result["error"]["code"] == "NETWORK_BLOCKED"
+    assert result["requests"][0]["status"] is None
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "/nonexistent/connector", "test"],
+    ["run", str(CONNECTORS / "api-key-example"), "test", "--input", "/nonexistent.json"],
+])
+async def test_unreadable_connector_or_input_exits_2(args):
+    status, result, stderr = await run_cli(*args)
+    assert status == 2
+    assert result["status"] == "failed"
+    assert stderr.startswith("error:")
+
+
+async def test_bad_usage_exits_2():
+    status, result, _ = await run_cli("run", "--engine", "spidermonkey")
+    assert status == 2 and result is None
