@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -97,7 +98,7 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
                     answers.append({"id": item["id"], "response": _serve(call.services, item)})
                     continue
                 _count_request(trace, limits)
-                request = _to_request(item)
+                request = _parse_request(item)
                 trace.requests.append({"method": request.method, "url": request.url, "status": None})
                 task = asyncio.ensure_future(send(request))
                 in_flight[task] = len(trace.requests) - 1
@@ -158,6 +159,14 @@ def _serve(services: Mapping[str, Service], item: dict[str, Any]) -> Any:
 def _count_request(trace: Trace, limits: Limits) -> None:
     if len(trace.requests) >= limits.max_requests:
         raise NetworkBlocked(f"the job made more than {limits.max_requests} HTTP requests (the per-job limit)")
+
+
+def _parse_request(item: dict[str, Any]) -> HttpRequest:
+    """The queued request as an HttpRequest; anything malformed is the script's error."""
+    try:
+        return _to_request(item)
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise ScriptError("the script queued a malformed request") from None
 
 
 def _to_request(item: dict[str, Any]) -> HttpRequest:

@@ -15,8 +15,9 @@ Processes
 Worker protocol
     Newline-delimited JSON over the child's stdin/stdout, with ids so many jobs share one pipe:
     `{"id", "connector": {"key"} | {"files"}, "method", "input", "engine", "authOption", "timeoutMs"}`
-    in, `{"id", "result", "runMs"}` out. Plain `json` (no extra dependency); the hop costs well under
-    a millisecond for a typical job, measured end to end against calling run_job in-process. The
+    in, `{"id", "result", "runMs"}` out. Plain `json` (no extra dependency). Measured on a 2-core
+    machine, 300 sequential small jobs: the hop (time seen by the front-end minus `runMs`) costs
+    0.2 ms median, 0.5 ms p99, against ~5 ms for the job itself; no process or thread per job. The
     worker keeps the real stdout for the protocol and points fd 1 at stderr, so a stray print in a
     library cannot corrupt it. Workers ignore SIGINT/SIGTERM and run in their own session: the
     front-end drains them by closing stdin (which also happens if the front-end dies).
@@ -36,10 +37,13 @@ Scheduling
 Once-only execution (front-end memory, so per replica)
     `Idempotency-Key`: the first request runs, a retry with the same key and the same body within
     the retention window gets the stored result (header `Idempotent-Replayed: true`), a concurrent
-    retry waits for the first run. The same key with a different body is 422 IDEMPOTENCY_KEY_REUSED
-    (409 is kept for state conflicts; the request itself is what is wrong). Refusals (429, 503) are
-    not stored, so a retry runs. Concurrent refreshCredentials jobs of one connector with the same
-    `connectionId` collapse into one execution whose result every caller gets.
+    retry waits for the first run. The same key with a different body is 409 IDEMPOTENCY_KEY_REUSED:
+    the body is valid on its own and conflicts only with what the server stored for the key (422
+    would say the request itself is malformed, and generic clients retry neither). Refusals (429, 503) are
+    not stored, so a retry runs; a job result is stored whatever it says, failures included (a job
+    that timed out or crashed may have half-run: running it again is the caller's call, with a new key).
+    Concurrent refreshCredentials jobs of one connector with the same `connectionId` collapse into
+    one execution whose result every caller gets.
 
 Secrets and logs
     The front-end computes each job's secret values (collect_secrets over the input and the

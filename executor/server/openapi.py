@@ -178,7 +178,7 @@ def _post_jobs() -> dict[str, Any]:
             "name": "Idempotency-Key", "in": "header", "required": False,
             "description": "A job sent again with the same key (and the same body) within the retention "
                            "window runs once; the retry gets the stored result. The same key with a "
-                           "different body is refused with 422.",
+                           "different body is refused with 409.",
             "schema": {"type": "string", "minLength": 1, "maxLength": 255},
         }],
         "requestBody": {
@@ -191,7 +191,7 @@ def _post_jobs() -> dict[str, Any]:
             "401": _UNAUTHORIZED,
             "404": _error("CONNECTOR_NOT_FOUND: no connector has this key."),
             "413": _error("PAYLOAD_TOO_LARGE: the body is over the server's limit."),
-            "422": _error("IDEMPOTENCY_KEY_REUSED: the key was used with a different body."),
+            "409": _error("IDEMPOTENCY_KEY_REUSED: the key was used with a different body."),
             "429": _json("Error", "QUEUE_FULL: every worker is busy and the queue is full.", _RETRY_AFTER),
             "503": _error("SHUTTING_DOWN: the server is stopping."),
         },

@@ -44,6 +44,7 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
+        """The JSON error body."""
         return {"error": {"code": self.code, "message": self.message}}
 
 
@@ -74,6 +75,7 @@ class PreparedJob:
 
     @property
     def collapsible(self) -> bool:
+        """A refresh of a named connection: concurrent twins share one run."""
         return self.method == "refreshCredentials" and self.connection_id is not None
 
 
@@ -153,7 +155,7 @@ class JobService:
                 outcome, replayed = await self._idempotency.run(
                     idempotency_key, fingerprint(body), lambda: self._collapsed(job))
             except IdempotencyKeyReused:
-                raise ApiError(422, "IDEMPOTENCY_KEY_REUSED",
+                raise ApiError(409, "IDEMPOTENCY_KEY_REUSED",
                                "this Idempotency-Key was used with a different request body") from None
             if replayed:
                 self._shared("idempotency")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from executor.connector import Connector, load_connector_files
-from executor.errors import ExecutorError, InvalidInput
+from executor.errors import ExecutorError, InvalidInput, InvalidOutput
 from executor.jobs import Job, JobInput, run_job
 from executor.jobs.result import JobResult
 from executor.server.connectors import load_connectors
@@ -76,6 +76,15 @@ class JobRunner:
                    limits=DEFAULT_LIMITS.with_timeout(timeout_ms / 1000))
 
 
+def encode_reply(reply: dict[str, Any]) -> bytes:
+    """One protocol line; a result that is not JSON-serialisable becomes a failed one (never no answer)."""
+    try:
+        return json.dumps(reply).encode() + b"\n"
+    except (TypeError, ValueError):
+        failed = JobResult("failed", error=InvalidOutput("the job's result is not serialisable as JSON"))
+        return json.dumps({**reply, "result": failed.to_dict()}).encode() + b"\n"
+
+
 async def _pipes(protocol_out: BinaryIO) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
@@ -95,7 +104,7 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
         runner = JobRunner(connectors, args.engine, transport, lanes)
 
         async def answer(message: dict[str, Any]) -> None:
-            writer.write(json.dumps(await runner.handle(message)).encode() + b"\n")
+            writer.write(encode_reply(await runner.handle(message)))
             await writer.drain()
 
         writer.write(json.dumps({"ready": {"pid": os.getpid(), "connectors": len(connectors)}}).encode() + b"\n")
@@ -112,6 +121,7 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The worker's command line (the supervisor builds it: see workers.WorkerOptions.command)."""
     parser = argparse.ArgumentParser(prog="python -m executor.server.worker")
     parser.add_argument("--connectors", type=Path, default=None)
     parser.add_argument("--engine", choices=ENGINE_KINDS, default="quickjs")

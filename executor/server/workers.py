@@ -58,6 +58,14 @@ def describe_exit(returncode: int | None) -> str:
     return f"exit status {returncode}"
 
 
+def _is_ready_line(line: bytes) -> bool:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and "ready" in message
+
+
 @dataclass(frozen=True)
 class WorkerOptions:
     """How to start a worker process."""
@@ -96,10 +104,12 @@ class WorkerProcess:
 
     @property
     def pid(self) -> int | None:
+        """The child's process id (None before start)."""
         return self._process.pid if self._process is not None else None
 
     @property
     def alive(self) -> bool:
+        """Started, ready, and not exited."""
         return self._reader is not None and not self.exited
 
     async def start(self) -> None:
@@ -112,13 +122,13 @@ class WorkerProcess:
         assert self._process.stdout is not None
         try:
             line = await asyncio.wait_for(self._process.stdout.readline(), self.options.start_timeout)
-            if "ready" not in json.loads(line or b"{}"):
-                raise ValueError("no ready line")
-        except (TimeoutError, ValueError) as exc:
-            self._process.kill()
+        except TimeoutError:
+            line = b"timeout"
+        if not _is_ready_line(line):
+            if line:  # still running (an empty line is EOF: it exited, and killing would race the reaper)
+                self.kill("the worker did not start")
             await self._process.wait()
-            raise WorkerStartError(f"worker {self.index} did not start ({describe_exit(self._process.returncode)})") \
-                from exc
+            raise WorkerStartError(f"worker {self.index} did not start ({describe_exit(self._process.returncode)})")
         self._reader = asyncio.ensure_future(self._read_replies())
 
     async def call(self, message: dict[str, Any], hard_timeout: float) -> Reply:
@@ -154,7 +164,7 @@ class WorkerProcess:
                 future = self._pending.pop(reply.get("id"), None)
                 if future is not None and not future.done():
                     future.set_result(reply)
-        except (ValueError, asyncio.LimitOverrunError):
+        except (ValueError, AttributeError, asyncio.LimitOverrunError):
             self.kill("the worker sent an unreadable reply and was restarted")
         except asyncio.CancelledError:  # the loop is going away without close(): do not leave the child
             self.kill("the server stopped before the job finished")

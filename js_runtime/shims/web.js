@@ -5,14 +5,13 @@
 // Windows drive-letter quirks of file: URLs, URL.createObjectURL, TextDecoder encodings other than
 // UTF-8, and Buffer's numeric read/write helpers, string indexOf/includes, swap* and pooling.
 {
-  const { encodeURIComponent } = globalThis;
-
   // ---- errors shaped like Node's ----
   const nodeError = (Ctor, code, message) => Object.assign(new Ctor(message), { code });
   function received(v) {
     if (v == null || typeof v === 'function') return 'Received ' + (v ? 'function ' + v.name : v);
     if (typeof v === 'object') return 'Received an instance of ' + ((v.constructor && v.constructor.name) || 'Object');
-    const shown = typeof v === 'string' ? `'${v.length > 28 ? v.slice(0, 25) + '...' : v}'` : String(v) + (typeof v === 'bigint' ? 'n' : '');
+    const shown = typeof v === 'string' ? `'${v.length > 28 ? v.slice(0, 25) + '...' : v}'`
+      : String(v) + (typeof v === 'bigint' ? 'n' : '');
     return `Received type ${typeof v} (${shown})`;
   }
   const argType = (what, v) => nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The ${what}. ${received(v)}`);
@@ -34,99 +33,117 @@
   const invalidChar = (message) => new DOMException(message || 'Invalid character', 'InvalidCharacterError');
 
   // ---- strings and bytes ----
+  // Bulk work runs in native code, since an interpreted loop costs ~100ns a byte on QuickJS: both
+  // engines have Uint8Array.fromBase64/fromHex and toBase64/toHex; quickjs-ng also has a native btoa
+  // (taken here, before ours replaces it). Long input is handled in slices to bound temporary memory.
+  const { encodeURIComponent, decodeURIComponent, escape, unescape } = globalThis;
+  const nativeBtoa = globalThis.btoa, { fromBase64, fromHex } = Uint8Array, { toBase64, toHex } = Uint8Array.prototype;
+  const SLICE = 65536;
   const toUSV = (s) => (/[\uD800-\uDFFF]/.test(s)
     ? s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uD800-\uDFFF]/g, (m) => (m.length === 2 ? m : '\uFFFD')) : s);
   const str = (v) => toUSV(`${v}`);
-  function codesToString(codes, n = codes.length) {
+  function codesToString(codes) {
     let s = '';
-    for (let i = 0; i < n; i += 8192) s += String.fromCharCode.apply(null, codes.subarray(i, Math.min(n, i + 8192)));
+    for (let i = 0; i < codes.length; i += 8192) s += String.fromCharCode.apply(null, codes.subarray(i, i + 8192));
     return s;
   }
-  const latin1Bytes = (s, wide = 1) => {
+  /** The low byte (or, when wide, both bytes little-endian) of each UTF-16 unit. */
+  function latin1Bytes(s, wide = 1) {
     const out = new Uint8Array(s.length * wide);
     for (let i = 0; i < s.length; i++) {
       out[i * wide] = s.charCodeAt(i);
       if (wide === 2) out[i * 2 + 1] = s.charCodeAt(i) >> 8;
     }
     return out;
-  };
-  /** UTF-8 encode `s` into `out`, or only count the bytes when out is null; lone surrogates → U+FFFD. */
-  function utf8Write(s, out) {
-    let n = 0;
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c >= 0xD800 && c <= 0xDFFF) {
-        const d = s.charCodeAt(i + 1);
-        const pair = c <= 0xDBFF && d >= 0xDC00 && d <= 0xDFFF;
-        c = pair ? 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00) : 0xFFFD;
-        if (pair) i++;
-      }
-      const k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-      if (out && k === 1) out[n] = c;
-      else if (out) {
-        out[n] = ((0xFF00 >> k) & 0xFF) | (c >> (6 * k - 6));
-        for (let j = 1; j < k; j++) out[n + j] = 0x80 | ((c >> (6 * (k - 1 - j))) & 0x3F);
-      }
-      n += k;
-    }
-    return n;
   }
-  function utf8Encode(s) {
-    const out = new Uint8Array(utf8Write(s, null));
-    utf8Write(s, out);
+  const binaryBytes = (bin) => (nativeBtoa ? fromBase64.call(Uint8Array, nativeBtoa(bin)) : latin1Bytes(bin));
+  function concatBytes(parts) {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
     return out;
+  }
+  /** `s` in slices of about SLICE units, never splitting a surrogate pair. */
+  function slices(s) {
+    const out = [];
+    for (let i = 0, j; i < s.length; i = j) {
+      j = Math.min(s.length, i + SLICE);
+      if (j < s.length && /[\uD800-\uDBFF]/.test(s[j - 1])) j++;
+      out.push(s.slice(i, j));
+    }
+    return out;
+  }
+  /** The UTF-8 bytes of a string (lone surrogates become U+FFFD), one byte per character. */
+  const utf8Binary = (s) => unescape(encodeURIComponent(toUSV(s)));
+  const utf8Encode = (s) => concatBytes(slices(s).map((part) => binaryBytes(utf8Binary(part))));
+  const utf8Length = (s) => slices(s).reduce((n, part) => n + utf8Binary(part).length, 0);
+  /** Where to cut bytes[0, n) so no UTF-8 sequence is split. */
+  function utf8Cut(bytes, n) {
+    while (n > 0 && n < bytes.length && (bytes[n] & 0xC0) === 0x80) n--;
+    return n;
   }
 
   /** WHATWG UTF-8 decode of bytes[start, end): each maximal invalid subpart → U+FFFD (null if fatal). */
   function utf8Decode(bytes, start, end, fatal) {
+    let out = '';
+    for (let i = start, j; i < end; i = j) {
+      // Slices end where no sequence is in progress: before a byte that is not a continuation byte,
+      // or after three continuation bytes in a row. Then each slice decodes as it would in the whole.
+      const cut = Math.min(end, i + SLICE);
+      for (j = cut; j < end && j > cut - 3 && (bytes[j] & 0xC0) === 0x80;) j--;
+      if ((bytes[j] & 0xC0) === 0x80) j = cut;
+      const bin = codesToString(bytes.subarray(i, j));
+      const text = /[\x80-\xff]/.test(bin) ? (decodeNatively(bin) ?? utf8DecodeSlowly(bytes, i, j, fatal)) : bin;
+      if (text === null) return null;
+      out += text;
+    }
+    return out;
+  }
+  function decodeNatively(bin) {
+    try {
+      return decodeURIComponent(escape(bin));
+    } catch {
+      return null;
+    }
+  }
+  /** The byte-by-byte decoder, for input the native one rejects (it throws on any invalid sequence). */
+  function utf8DecodeSlowly(bytes, start, end, fatal) {
     const out = new Uint16Array(end - start);
     let n = 0;
     for (let i = start; i < end;) {
       const b = bytes[i++];
-      if (b < 0x80) { out[n++] = b; continue; }
+      if (b < 0x80) {
+        out[n++] = b;
+        continue;
+      }
       let need = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1, cp = b & (0x3F >> need), ok = b >= 0xC2 && b <= 0xF4;
       let lo = b === 0xE0 ? 0xA0 : b === 0xF0 ? 0x90 : 0x80, hi = b === 0xED ? 0x9F : b === 0xF4 ? 0x8F : 0xBF;
-      for (; ok && need && i < end && bytes[i] >= lo && bytes[i] <= hi; need--, lo = 0x80, hi = 0xBF) cp = (cp << 6) | (bytes[i++] & 0x3F);
-      if ((!ok || need) && fatal) return null;
-      if (!ok || need) out[n++] = 0xFFFD;
-      else if (cp < 0x10000) out[n++] = cp;
+      for (; ok && need && i < end && bytes[i] >= lo && bytes[i] <= hi; need--, lo = 0x80, hi = 0xBF) {
+        cp = (cp << 6) | (bytes[i++] & 0x3F);
+      }
+      if (!ok || need) {
+        if (fatal) return null;
+        out[n++] = 0xFFFD;
+      } else if (cp < 0x10000) out[n++] = cp;
       else {
         out[n++] = 0xD800 | ((cp - 0x10000) >> 10);
         out[n++] = 0xDC00 | (cp & 0x3FF);
       }
     }
-    return codesToString(out, n);
+    return codesToString(out.subarray(0, n));
   }
 
-  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  function base64Encode(bytes, url) {
-    const len = bytes.length, out = new Uint8Array(Math.ceil(len / 3) * 4);
-    for (let i = 0, n = 0; i < len; i += 3) {
-      const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | (i + 2 < len ? bytes[i + 2] : 0);
-      for (let j = 0; j < 4; j++) out[n++] = j <= len - i ? B64.charCodeAt((v >> (18 - 6 * j)) & 63) : 61;
-    }
-    const s = codesToString(out);
-    return url ? s.replace(/=+$/, '').replace(/[+/]/g, (c) => (c === '+' ? '-' : '_')) : s;
-  }
-  const b64Value = (c) => (c >= 65 && c <= 90 ? c - 65 : c >= 97 && c <= 122 ? c - 71 : c >= 48 && c <= 57 ? c + 4
-    : c === 43 || c === 45 ? 62 : c === 47 || c === 95 ? 63 : -1);
+  const base64Encode = (bytes, url) => toBase64.call(bytes, url ? { alphabet: 'base64url', omitPadding: true } : {});
   /** Node's lenient decoder: either alphabet, other characters skipped, stops at the first '='. */
   function base64Decode(s) {
-    const out = new Uint8Array((s.length * 3) >> 2);
-    let n = 0, acc = 0, bits = 0;
-    for (let i = 0, v; i < s.length && s[i] !== '='; i++) {
-      if ((v = b64Value(s.charCodeAt(i))) < 0) continue;
-      acc = ((acc << 6) | v) & 0xFFFFFF;
-      if ((bits += 6) >= 8) out[n++] = acc >> (bits -= 8);
-    }
-    return out.subarray(0, n);
+    const eq = s.indexOf('=');
+    let clean = eq < 0 ? s : s.slice(0, eq);
+    if (/[^A-Za-z0-9+/]/.test(clean)) clean = clean.replace(/[^\w+/-]/g, '').replace(/_/g, '/').replace(/-/g, '+');
+    return fromBase64.call(Uint8Array, clean.length % 4 === 1 ? clean.slice(0, -1) : clean);
   }
   /** Node's hex decoder: whole pairs, up to the first invalid one. */
   function hexDecode(s) {
-    const out = new Uint8Array(s.length >> 1);
-    let i = 0;
-    while (i < out.length && /^[0-9a-fA-F]{2}$/.test(s.substr(2 * i, 2))) out[i] = parseInt(s.substr(2 * i++, 2), 16);
-    return out.subarray(0, i);
+    const bad = s.search(/[^0-9a-fA-F]/);
+    return fromHex.call(Uint8Array, s.slice(0, (bad < 0 ? s.length : bad) & ~1));
   }
   const hex2 = (b) => (b < 16 ? '0' : '') + b.toString(16);
 
@@ -134,7 +151,7 @@
   function btoa(input) {
     if (arguments.length === 0) throw missingArgs('"input" argument');
     if (/[^\0-\xff]/.test((input = `${input}`))) throw invalidChar();
-    return base64Encode(latin1Bytes(input), false);
+    return base64Encode(binaryBytes(input), false);
   }
   function atob(input) {
     if (arguments.length === 0) throw missingArgs('"input" argument');
@@ -149,15 +166,9 @@
     get encoding() { return 'utf-8'; }
     encode(input = '') { return utf8Encode(`${input}`); }
     encodeInto(source, dest) {
-      let read = 0, written = 0;
-      for (const ch of `${source}`) {
-        const bytes = utf8Encode(ch);
-        if (written + bytes.length > dest.length) break;
-        dest.set(bytes, written);
-        written += bytes.length;
-        read += ch.length;
-      }
-      return { read, written };
+      const bytes = utf8Encode(`${source}`), written = utf8Cut(bytes, Math.min(bytes.length, dest.length));
+      dest.set(bytes.subarray(0, written));
+      return { read: utf8Decode(bytes, 0, written, false).length, written };
     }
   }
   tag(TextEncoder, 'TextEncoder');
@@ -187,14 +198,17 @@
     get fatal() { return this.#fatal; }
     get ignoreBOM() { return this.#ignoreBOM; }
     decode(input = new Uint8Array(0), options = undefined) {
-      const bytes = Buffer.concat([this.#pending, viewBytes(input)]), stream = !!(options && options.stream);
+      const view = viewBytes(input), stream = !!(options && options.stream);
+      const bytes = this.#pending.length ? concatBytes([this.#pending, view]) : view;
       const end = stream ? incompleteTail(bytes) : bytes.length;
-      const bom = !this.#ignoreBOM && !this.#started && end >= 3 && bytes[0] === 0xEF && bytes[1] === 0xBB && bytes[2] === 0xBF;
+      const bom = !this.#ignoreBOM && !this.#started && end >= 3
+        && bytes[0] === 0xEF && bytes[1] === 0xBB && bytes[2] === 0xBF;
       [this.#pending, this.#started] = [bytes.slice(end), stream && (this.#started || end > 0)];
       const text = utf8Decode(bytes, bom ? 3 : 0, end, this.#fatal);
       if (text !== null) return text;
       [this.#pending, this.#started] = [new Uint8Array(0), false];
-      throw nodeError(TypeError, 'ERR_ENCODING_INVALID_ENCODED_DATA', 'The encoded data was not valid for encoding utf-8');
+      const message = 'The encoded data was not valid for encoding utf-8';
+      throw nodeError(TypeError, 'ERR_ENCODING_INVALID_ENCODED_DATA', message);
     }
   }
   tag(TextDecoder, 'TextDecoder');
@@ -211,16 +225,19 @@
   function stringToBytes(s, enc) {
     if (enc === 'utf8') return utf8Encode(s);
     if (enc === 'hex') return hexDecode(s);
-    return enc.startsWith('base64') ? base64Decode(s) : latin1Bytes(s, enc === 'utf16le' ? 2 : 1);
+    if (enc.startsWith('base64')) return base64Decode(s);
+    return enc === 'utf16le' || /[^\0-\xff]/.test(s) ? latin1Bytes(s, enc === 'utf16le' ? 2 : 1) : binaryBytes(s);
   }
   function bytesToString(bytes, enc, start, end) {
     const part = bytes.subarray(start, end);
     if (enc === 'utf8') return utf8Decode(bytes, start, end, false);
-    if (enc === 'hex') return Array.from(part, hex2).join('');
+    if (enc === 'hex') return toHex.call(part);
     if (enc.startsWith('base64')) return base64Encode(part, enc === 'base64url');
-    if (enc === 'ascii') return codesToString(part.map((b) => b & 0x7F));
+    const high = (c) => String.fromCharCode(c.charCodeAt(0) - 0x80);
+    if (enc === 'ascii') return codesToString(part).replace(/[\x80-\xff]/g, high);
     if (enc === 'latin1') return codesToString(part);
-    return codesToString(Uint16Array.from({ length: part.length >> 1 }, (_, i) => part[2 * i] | (part[2 * i + 1] << 8)));
+    const units = Uint16Array.from({ length: part.length >> 1 }, (_, i) => part[2 * i] | (part[2 * i + 1] << 8));
+    return codesToString(units);
   }
   const checkBytes = (what, v) => {
     if (!(v instanceof Uint8Array)) throw argType(what + ' argument must be an instance of Buffer or Uint8Array', v);
@@ -234,15 +251,22 @@
     static from(value, encodingOrOffset, length) {
       if (typeof value === 'string') return fromString(value, encodingOrOffset);
       if (typeof value === 'object' && value !== null) {
-        if (value instanceof ArrayBuffer) return new Buffer(value, +encodingOrOffset || 0, length === undefined ? length : +length || 0);
+        if (value instanceof ArrayBuffer) {
+          return new Buffer(value, +encodingOrOffset || 0, length === undefined ? length : +length || 0);
+        }
         const prim = typeof value.valueOf === 'function' ? value.valueOf() : value;
-        if (prim != null && prim !== value && typeof prim in { string: 1, object: 1 }) return Buffer.from(prim, encodingOrOffset, length);
-        if (value.length !== undefined || value.buffer instanceof ArrayBuffer) return fromArrayLike(typeof value.length === 'number' ? value : []);
+        if (prim != null && prim !== value && (typeof prim === 'string' || typeof prim === 'object')) {
+          return Buffer.from(prim, encodingOrOffset, length);
+        }
+        if (value.length !== undefined || value.buffer instanceof ArrayBuffer) {
+          return fromArrayLike(typeof value.length === 'number' ? value : []);
+        }
         if (value.type === 'Buffer' && Array.isArray(value.data)) return fromArrayLike(value.data);
         const p = typeof value[Symbol.toPrimitive] === 'function' ? value[Symbol.toPrimitive]('string') : null;
         if (typeof p === 'string') return fromString(p, encodingOrOffset);
       }
-      throw argType('first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object', value);
+      throw argType('first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an '
+        + 'Array-like Object', value);
     }
     static alloc(size, fill, encoding) {
       const buf = Buffer.allocUnsafe(size);
@@ -251,15 +275,18 @@
     static allocUnsafe(size) {
       if (typeof size !== 'number') throw argType('"size" argument must be of type number', size);
       if (size >= 0 && size <= 2 ** 32) return new Buffer(size);
-      throw nodeError(RangeError, 'ERR_OUT_OF_RANGE', 'The value of "size" is out of range. It must be >= 0 && <= 4294967296. Received ' + size);
+      const message = 'The value of "size" is out of range. It must be >= 0 && <= 4294967296. Received ' + size;
+      throw nodeError(RangeError, 'ERR_OUT_OF_RANGE', message);
     }
     static isBuffer(value) { return value instanceof Buffer; }
     static isEncoding(enc) { return typeof enc === 'string' && enc !== '' && !!ENCODINGS[enc.toLowerCase()]; }
     static byteLength(s, encoding) {
       if (ArrayBuffer.isView(s) || s instanceof ArrayBuffer) return s.byteLength;
-      if (typeof s !== 'string') throw argType('"string" argument must be of type string or an instance of Buffer or ArrayBuffer', s);
+      if (typeof s !== 'string') {
+        throw argType('"string" argument must be of type string or an instance of Buffer or ArrayBuffer', s);
+      }
       const enc = encodingOf(encoding, 'utf8'), n = s.length;
-      if (enc === 'utf8') return utf8Write(s, null);
+      if (enc === 'utf8') return utf8Length(s);
       if (!enc.startsWith('base64')) return enc === 'hex' ? n >>> 1 : enc === 'utf16le' ? 2 * n : n;
       return ((n - (s.endsWith('=') ? (n > 2 && s.endsWith('==') ? 2 : 1) : 0)) * 3) >>> 2;
     }
@@ -268,7 +295,9 @@
       list.forEach((b, i) => checkBytes('"list[' + i + ']"', b));
       const total = totalLength === undefined ? list.reduce((n, b) => n + b.length, 0) : totalLength;
       const out = Buffer.alloc(total);
-      for (let i = 0, pos = 0; i < list.length && pos < total; pos += list[i++].length) out.set(list[i].subarray(0, total - pos), pos);
+      for (let i = 0, pos = 0; i < list.length && pos < total; pos += list[i++].length) {
+        out.set(list[i].subarray(0, total - pos), pos);
+      }
       return out;
     }
     static compare(a, b) {
@@ -300,9 +329,9 @@
       else if (typeof length === 'string') [encoding, length] = [length, undefined];
       const enc = encodingOf(encoding), bytes = stringToBytes(s, enc), room = Math.max(0, this.length - offset);
       let n = Math.min(bytes.length, room, length === undefined ? room : length >>> 0);
-      while (enc === 'utf8' && n > 0 && n < bytes.length && (bytes[n] & 0xC0) === 0x80) n--;
-      this.set(bytes.subarray(0, enc === 'utf16le' ? n & ~1 : n), offset);
-      return enc === 'utf16le' ? n & ~1 : n;
+      n = enc === 'utf8' ? utf8Cut(bytes, n) : enc === 'utf16le' ? n & ~1 : n;
+      this.set(bytes.subarray(0, n), offset);
+      return n;
     }
     copy(target, targetStart = 0, sourceStart = 0, sourceEnd = this.length) {
       const part = this.subarray(sourceStart, Math.min(sourceEnd, sourceStart + target.length - targetStart));
@@ -314,7 +343,8 @@
       else if (typeof end === 'string') [encoding, end] = [end, this.length];
       if (typeof value === 'string') value = stringToBytes(value, encodingOf(encoding));
       if (!(value instanceof Uint8Array) || value.length < 2) {
-        return super.fill(value instanceof Uint8Array ? value[0] || 0 : typeof value === 'number' ? value & 255 : value, offset, end);
+        const single = value instanceof Uint8Array ? value[0] || 0 : typeof value === 'number' ? value & 255 : value;
+        return super.fill(single, offset, end);
       }
       for (let i = offset; i < end; i++) this[i] = value[(i - offset) % value.length];
       return this;
@@ -344,7 +374,8 @@
     return utf8Decode(b, 0, b.length, false);
   });
   const formDecode = (s) => pctDecode(s.replace(/\+/g, ' '));
-  const formEncode = (s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => '%' + hex2(c.charCodeAt(0)).toUpperCase());
+  const pctByte = (c) => '%' + hex2(c.charCodeAt(0)).toUpperCase();
+  const formEncode = (s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()~]/g, pctByte);
   const parseQuery = (s) => s.split('&').filter((part) => part !== '').map((part) => {
     const eq = part.indexOf('=') < 0 ? part.length : part.indexOf('=');
     return [formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))];
@@ -356,10 +387,14 @@
     if (st.url) URLS.get(st.url).query = q === '' ? null : q;
   }
   function pairsOf(init) {
-    if (typeof init[Symbol.iterator] !== 'function') throw nodeError(TypeError, 'ERR_ARG_NOT_ITERABLE', 'Query pairs must be iterable');
+    if (typeof init[Symbol.iterator] !== 'function') {
+      throw nodeError(TypeError, 'ERR_ARG_NOT_ITERABLE', 'Query pairs must be iterable');
+    }
     return Array.from(init, (pair) => {
       const kv = (typeof pair === 'object' && pair !== null) || typeof pair === 'function' ? Array.from(pair) : [];
-      if (kv.length !== 2) throw nodeError(TypeError, 'ERR_INVALID_TUPLE', 'Each query pair must be an iterable [name, value] tuple');
+      if (kv.length !== 2) {
+        throw nodeError(TypeError, 'ERR_INVALID_TUPLE', 'Each query pair must be an iterable [name, value] tuple');
+      }
       return kv.map(str);
     });
   }
@@ -420,7 +455,8 @@
     * values() { for (const [, v] of this.entries()) yield v; }
     toString() { return serializeQuery(paramsOf(this).list); }
   }
-  Object.defineProperty(URLSearchParams.prototype, Symbol.iterator, { value: URLSearchParams.prototype.entries, writable: true, configurable: true });
+  Object.defineProperty(URLSearchParams.prototype, Symbol.iterator,
+    { value: URLSearchParams.prototype.entries, writable: true, configurable: true });
   tag(URLSearchParams, 'URLSearchParams');
 
   // ---- URL: the WHATWG parser as a few passes over the input rather than a state machine ----
@@ -434,7 +470,7 @@
   const SPECIAL_QUERY_SET = /[^\x20-\x7e]|[ "#<>']/gu;
   const PATH_SET = /[^\x20-\x7e]|[ "#<>?`{}]/gu;
   const USERINFO_SET = /[^\x20-\x7e]|[ "#<>?`{}/:;=@[\\\]^|]/gu;
-  const pctEncode = (s, set) => s.replace(set, (c) => (c > '\x7f' ? encodeURIComponent(c) : '%' + hex2(c.charCodeAt(0)).toUpperCase()));
+  const pctEncode = (s, set) => s.replace(set, (c) => (c > '\x7f' ? encodeURIComponent(c) : pctByte(c)));
   const querySet = (url) => (isSpecial(url.scheme) ? SPECIAL_QUERY_SET : QUERY_SET);
   const stripTabs = (s) => s.replace(/[\t\n\r]/g, '');
   const slashRe = (scheme) => (isSpecial(scheme) ? /[/\\]/ : /\//);
@@ -457,7 +493,9 @@
   /** Parse `input` (against a parsed base or null) into a record, or null when it is not a URL. */
   function parseURL(input, base) {
     let s = stripTabs(toUSV(input).replace(/^[\0-\x20]+|[\0-\x20]+$/g, ''));
-    const url = { scheme: '', username: '', password: '', host: null, port: null, path: [], query: null, fragment: null };
+    const url = {
+      scheme: '', username: '', password: '', host: null, port: null, path: [], query: null, fragment: null,
+    };
     const m = /^([a-zA-Z][a-zA-Z0-9+\-.]*):/.exec(s);
     if (!m) {
       if (!base || (typeof base.path === 'string' && s[0] !== '#')) return null;
@@ -468,7 +506,8 @@
     url.scheme = m[1].toLowerCase();
     s = s.slice(m[0].length);
     if (url.scheme === 'file') return relative(url, s, base && base.scheme === 'file' ? base : null);
-    if (isSpecial(url.scheme)) return base && base.scheme === url.scheme ? relative(url, s, base) : authority(url, s.replace(/^[/\\]*/, ''));
+    if (isSpecial(url.scheme) && base && base.scheme === url.scheme) return relative(url, s, base);
+    if (isSpecial(url.scheme)) return authority(url, s.replace(/^[/\\]*/, ''));
     if (s.startsWith('//')) return authority(url, s.slice(2));
     if (s[0] === '/') return pathAndTail(url, s.slice(1), []);
     url.path = pctEncode(tail(url, s), C0_SET);
@@ -477,8 +516,11 @@
   function relative(url, s, base) {
     const slash = slashRe(url.scheme);
     if (url.scheme === 'file') url.host = '';
-    if (slash.test(s[0]) && slash.test(s[1])) return authority(url, url.scheme === 'file' ? s.slice(2) : s.replace(/^[/\\]*/, ''));
-    if (base) Object.assign(url, { username: base.username, password: base.password, host: base.host, port: base.port });
+    if (slash.test(s[0]) && slash.test(s[1])) {
+      return authority(url, url.scheme === 'file' ? s.slice(2) : s.replace(/^[/\\]*/, ''));
+    }
+    if (base) Object.assign(url, { username: base.username, password: base.password, host: base.host });
+    if (base) url.port = base.port;
     if (slash.test(s[0])) return pathAndTail(url, s.slice(1), []);
     if (!base) return pathAndTail(url, s, []);
     if (s !== '' && s[0] !== '?' && s[0] !== '#') return pathAndTail(url, s, base.path.slice(0, -1));
@@ -496,7 +538,8 @@
         if ((auth = auth.slice(at + 1)) === '') return null;
       }
       const portAt = hostColon(auth), port = auth.slice(portAt + 1);
-      if (portAt >= 0 && ((auth = auth.slice(0, portAt)) === '' || !/^\d*$/.test(port) || (port && !setPort(url, port)))) return null;
+      if (portAt >= 0) auth = auth.slice(0, portAt);
+      if (portAt >= 0 && (auth === '' || !/^\d*$/.test(port) || (port && !setPort(url, port)))) return null;
       if (special && auth === '') return null;
     }
     const host = parseHost(auth, special);
@@ -557,7 +600,8 @@
   function domainToASCII(d) {
     if (!/[^\0-\x7f]/.test(d)) return d.toLowerCase();
     d = d.normalize('NFKC').toLowerCase().replace(/[\u3002\uff0e\uff61]/g, '.');
-    return d.includes('\ufffd') ? null : d.split('.').map((label) => (/[^\0-\x7f]/.test(label) ? 'xn--' + punycode(label) : label)).join('.');
+    if (d.includes('\ufffd')) return null;
+    return d.split('.').map((label) => (/[^\0-\x7f]/.test(label) ? 'xn--' + punycode(label) : label)).join('.');
   }
   /** RFC 3492 punycode encoding of one label. */
   function punycode(label) {
@@ -594,13 +638,15 @@
   /** The dot-separated parts of a host, without one trailing empty part. */
   const ipv4Parts = (d) => d.split('.').filter((p, i, all) => p !== '' || i < all.length - 1 || all.length === 1);
   function ipv4Number(p) {
-    const radix = /^0x/i.test(p) ? 16 : p.length > 1 && p[0] === '0' ? 8 : 10, digits = p.slice(radix === 16 ? 2 : radix === 8 ? 1 : 0);
+    const radix = /^0x/i.test(p) ? 16 : p.length > 1 && p[0] === '0' ? 8 : 10;
+    const digits = p.slice(radix === 16 ? 2 : radix === 8 ? 1 : 0);
     const ok = radix === 16 ? /^[0-9a-f]*$/i : radix === 8 ? /^[0-7]*$/ : /^\d+$/;
     return ok.test(digits) ? parseInt(digits || '0', radix) : null;
   }
   function parseIPv4(d) {
     const nums = ipv4Parts(d).map(ipv4Number), last = nums.length - 1;
-    if (last > 3 || nums.some((v, i) => v === null || (i < last && v > 255)) || nums[last] >= 256 ** (4 - last)) return null;
+    if (last > 3 || nums.some((v, i) => v === null || (i < last && v > 255))) return null;
+    if (nums[last] >= 256 ** (4 - last)) return null;
     const ip = nums.reduce((sum, v, i) => sum + (i < last ? v * 256 ** (3 - i) : v), 0);
     return [24, 16, 8, 0].map((shift) => Math.floor(ip / 2 ** shift) % 256).join('.');
   }
@@ -637,11 +683,13 @@
 
   function serializeURL(r) {
     let out = r.scheme + ':';
-    if (r.host !== null) out += '//' + (r.username || r.password ? r.username + (r.password ? ':' + r.password : '') + '@' : '') + hostAndPort(r);
+    const credentials = r.username || r.password ? r.username + (r.password ? ':' + r.password : '') + '@' : '';
+    if (r.host !== null) out += '//' + credentials + hostAndPort(r);
     if (typeof r.path === 'string') out += r.path;
-    else out += (r.host === null && r.path.length > 1 && r.path[0] === '' ? '/.' : '') + r.path.map((seg) => '/' + seg).join('');
+    else out += (r.host === null && r.path.length > 1 && r.path[0] === '' ? '/.' : '') + pathString(r.path);
     return out + (r.query !== null ? '?' + r.query : '') + (r.fragment !== null ? '#' + r.fragment : '');
   }
+  const pathString = (path) => path.map((seg) => '/' + seg).join('');
   const hostAndPort = (r) => (r.host === null ? '' : r.host + (r.port !== null ? ':' + r.port : ''));
   const refreshParams = (r) => { PARAMS.get(r.params).list = r.query ? parseQuery(r.query) : []; };
   const noCredentials = (r) => r.host === null || r.host === '' || r.scheme === 'file';
@@ -688,12 +736,14 @@
     }
     get origin() {
       const r = rec(this), inner = r.scheme === 'blob' && typeof r.path === 'string' ? parseURL(r.path, null) : r;
-      if (!inner || !/^(https?|wss?|ftp)$/.test(inner.scheme) || (inner !== r && !/^https?$/.test(inner.scheme))) return 'null';
+      if (!inner || !/^(https?|wss?|ftp)$/.test(inner.scheme)) return 'null';
+      if (inner !== r && !/^https?$/.test(inner.scheme)) return 'null';
       return inner.scheme + '://' + hostAndPort(inner);
     }
     get protocol() { return rec(this).scheme + ':'; }
     set protocol(v) {
-      const r = rec(this), m = /^([a-zA-Z][a-zA-Z0-9+\-.]*):/.exec(stripTabs(str(v)) + ':'), scheme = m && m[1].toLowerCase();
+      const r = rec(this), m = /^([a-zA-Z][a-zA-Z0-9+\-.]*):/.exec(stripTabs(str(v)) + ':');
+      const scheme = m && m[1].toLowerCase();
       if (!m || isSpecial(scheme) !== isSpecial(r.scheme) || (r.scheme === 'file' && r.host === '')) return;
       if (scheme === 'file' && (r.username || r.password || r.port !== null)) return;
       r.scheme = scheme;
@@ -716,7 +766,7 @@
     }
     get pathname() {
       const r = rec(this);
-      return typeof r.path === 'string' ? r.path : r.path.map((seg) => '/' + seg).join('');
+      return typeof r.path === 'string' ? r.path : pathString(r.path);
     }
     set pathname(v) {
       const r = rec(this), special = isSpecial(r.scheme);
@@ -732,7 +782,9 @@
       refreshParams(r);
     }
     get hash() { return rec(this).fragment ? '#' + rec(this).fragment : ''; }
-    set hash(v) { rec(this).fragment = (v = str(v)) === '' ? null : pctEncode(stripTabs(v).replace(/^#/, ''), FRAGMENT_SET); }
+    set hash(v) {
+      rec(this).fragment = (v = str(v)) === '' ? null : pctEncode(stripTabs(v).replace(/^#/, ''), FRAGMENT_SET);
+    }
     get searchParams() { return rec(this).params; }
     toString() { return serializeURL(rec(this)); }
     toJSON() { return serializeURL(rec(this)); }

@@ -13,6 +13,7 @@ import pytest
 pytestmark = pytest.mark.asyncio
 
 # Helpers every case expression may use; each case runs as `() => (expression)` inside `run`.
+# `digest` summarises a long string as [length, order-sensitive hash].
 HELPERS_JS = r"""
 const props = (u) => [u.href, u.origin, u.protocol, u.username, u.password, u.host, u.hostname, u.port,
   u.pathname, u.search, u.hash];
@@ -21,6 +22,7 @@ const err = (f) => {
   try { f(); return null; } catch (e) { return [e.name, e.message, e.code === undefined ? null : e.code]; }
 };
 const setURL = (href, prop, value) => { const u = new URL(href); u[prop] = value; return u.href; };
+const digest = (s) => [s.length, Array.from(s).reduce((h, c) => (h * 31 + c.codePointAt(0)) % 1000000007, 0)];
 const run = (f) => { try { return { ok: f() }; } catch (e) { return { threw: [e.name, e.message] }; } };
 """
 
@@ -2356,6 +2358,57 @@ CASES: dict[str, list[tuple[str, Any]]] = {
             "[Buffer.name, URL.name, URLSearchParams.name, atob.name, btoa.name, TextDecoder.name, typeof"
             " Buffer.from, typeof URL.canParse]",
             ['Buffer', 'URL', 'URLSearchParams', 'atob', 'btoa', 'TextDecoder', 'function', 'function'],
+        ),
+    ],
+    "large_inputs": [
+        (
+            "[0, 1, 2, 3].map((k) => digest(Buffer.from('a'.repeat(k) +"
+            r" '\u00e9\ud83d\ude00\u20ac'.repeat(30000)).toString()))",
+            [[120000, 381841115], [120001, 773241408], [120002, 906650407], [120003, 42329341]],
+        ),
+        (
+            "[0, 1, 2, 3].map((k) => digest(new TextDecoder().decode(new TextEncoder().encode('a'.repeat(k) +"
+            r" '\u00e9\ud83d\ude00'.repeat(40000)))))",
+            [[120000, 400004651], [120001, 400582586], [120002, 418498571], [120003, 973894106]],
+        ),
+        (
+            "[[0x80], [0xf0, 0x9f, 0x98], [0xe2, 0x82, 0xac, 0x80], [0xc3, 0xa9, 0xff], [0xed, 0xa0, 0x80,"
+            " 0x61]].map((p) => digest(Buffer.alloc(200003, Buffer.from(p)).toString()))",
+            [[200003, 657578022], [66668, 940473815], [100001, 337281656], [133335, 48389707], [200003, 163417652]],
+        ),
+        (
+            r"[0, 1, 2].map((k) => { const b = Buffer.alloc(140000, 'x'); b.write('\ud83d\ude00', 65533 + k);"
+            " b[131070 + k] = 0xf0; return digest(b.toString()); })",
+            [[139998, 926326123], [139998, 962943079], [139998, 480253300]],
+        ),
+        (
+            "(s => [Buffer.byteLength(s), new TextEncoder().encode(s).length,"
+            r" digest(Buffer.from(s).toString('hex'))])('a' + '\ud83d\ude00'.repeat(40000) + '\ud800')",
+            [160004, 160004, [320008, 269247252]],
+        ),
+        (
+            r"(s => digest(Buffer.from(s).toString('base64')))('\u00e9\ud83d\ude00a\ud800'.repeat(40000))",
+            [533336, 882891349],
+        ),
+        (
+            r"(b => Buffer.from(b.toString('base64').replace(/(.{76})/g, '$1\r\n'),"
+            r" 'base64').equals(b))(Buffer.alloc(100000, 'abc\u00ff'))",
+            True,
+        ),
+        (
+            "(b => [Buffer.from(b.toString('hex'), 'hex').equals(b), Buffer.from(b.toString('base64url'),"
+            " 'base64url').equals(b), Buffer.from(b.toString('latin1'),"
+            " 'latin1').equals(b)])(Buffer.alloc(100001, Buffer.from([0, 255, 128, 7])))",
+            [True, True, True],
+        ),
+        (
+            r"digest(atob(btoa('\u00ff\u0000x'.repeat(50000))))",
+            [150000, 63854207],
+        ),
+        (
+            "(p => [p.size, p.get('k999'), p.toString().length])(new URLSearchParams(Array.from({length:"
+            r" 2000}, (_, i) => ['k' + i, 'v \u00e9 ' + i])))",
+            [2000, 'v é 999', 37779],
         ),
     ],
 }
