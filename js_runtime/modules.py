@@ -23,9 +23,14 @@ FACTORY_PARAMS = "module, exports, require, __ceImport"
 
 @dataclass(frozen=True)
 class ModuleCode:
-    """A transformed module: `factory` is a JS function expression taking (module, exports, ...)."""
+    """A transformed module: `factory` is a JS function expression taking (module, exports, ...).
+
+    `names` holds every identifier, property name and short string the source mentions; the
+    prelude uses it to evaluate only the shims a module can reach.
+    """
 
     factory: str
+    names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,12 @@ def _load_cached(source: str, filename: str) -> ModuleCode:
             edit, exported = _rewrite_export(stmt, data, filename)
             edits.append(edit)
             tail.extend(exported)
-    edits.extend(_Edit(n.start_byte, n.end_byte, "__ceImport") for n in _dynamic_imports(tree.root_node))
+    imports, names = _scan(tree.root_node, data)
+    edits.extend(_Edit(n.start_byte, n.end_byte, "__ceImport") for n in imports)
     body = _apply(data, edits).decode("utf-8")
     prologue = "'use strict';" if is_esm else ""
     factory = f"(function ({FACTORY_PARAMS}) {{{prologue}{body}\n;{''.join(tail)}\n}})"
-    return ModuleCode(factory=factory)
+    return ModuleCode(factory=factory, names=frozenset(names))
 
 
 def _raise_on_syntax_error(root: Node, filename: str) -> None:
@@ -166,17 +172,26 @@ def _declared_names(declaration: Node, data: bytes) -> list[str]:
     return names
 
 
-def _dynamic_imports(root: Node) -> list[Node]:
-    found: list[Node] = []
+_NAME_NODES = frozenset({"identifier", "property_identifier", "shorthand_property_identifier",
+                         "shorthand_property_identifier_pattern", "string_fragment"})
+_MAX_NAME_LENGTH = 64
+
+
+def _scan(root: Node, data: bytes) -> tuple[list[Node], set[str]]:
+    """The `import` callees of dynamic imports, and every name the source mentions."""
+    imports: list[Node] = []
+    names: set[str] = set()
     stack = [root]
     while stack:
         node = stack.pop()
-        if node.type == "call_expression":
+        if node.type in _NAME_NODES and node.end_byte - node.start_byte <= _MAX_NAME_LENGTH:
+            names.add(_text(node, data))
+        elif node.type == "call_expression":
             callee = node.child_by_field_name("function")
             if callee is not None and callee.type == "import":
-                found.append(callee)
+                imports.append(callee)
         stack.extend(node.children)
-    return found
+    return imports, names
 
 
 def _apply(data: bytes, edits: list[_Edit]) -> bytes:

@@ -1,33 +1,64 @@
-"""The prelude: every shim file joined, in order, into one script evaluated in each fresh context.
+"""The prelude: the shim files a module can reach, joined in order into one script per context.
 
 All shims share one function scope, so `host` (defined by bridge.js) is visible to each of them and
-to nothing else. The joined text is built once per process.
+to nothing else. The core (bridge, console and timers, entry points) is always there. The heavier
+units (web APIs, fetch, axios, the apiClient) are only evaluated when the module mentions one of
+the names they provide — any identifier, property name or short string in its source — because
+compiling them is most of a QuickJS job's cost. A name reached only through a computed string
+(`globalThis['fe' + 'tch']`) does not count; README says so. Each combination is joined once.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 
-# Order matters: the bridge first, the entry points last.
-SHIM_FILES = (
-    "bridge.js",
-    "web.js",          # URL, URLSearchParams, Buffer, TextEncoder/Decoder, atob/btoa
-    "fetch.js",        # fetch, Headers, Request, Response
-    "axios.js",        # axios
-    "api_client.js",   # host.makeApiClient: the `apiClient` given to `test`
-    "timers_console.js",
-    "bridge_end.js",
+
+@dataclass(frozen=True)
+class Unit:
+    """A group of shim files, the global (or module) names they provide, and the units they need."""
+
+    name: str
+    files: tuple[str, ...]
+    provides: frozenset[str]
+    needs: tuple[str, ...] = ()
+
+
+UNITS: tuple[Unit, ...] = (
+    Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "Buffer", "TextEncoder", "TextDecoder",
+                                        "atob", "btoa", "DOMException"})),
+    Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
+                                            "AbortSignal"}), needs=("web",)),
+    Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch",)),
+    Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
 )
+_BY_NAME = {unit.name: unit for unit in UNITS}
+CORE_HEAD = ("bridge.js",)
+CORE_TAIL = ("timers_console.js", "bridge_end.js")
+ALL_UNITS = tuple(unit.name for unit in UNITS)
+
+
+def units_for(names: Iterable[str]) -> tuple[str, ...]:
+    """The units a module mentioning `names` needs, dependencies included, in evaluation order."""
+    mentioned = set(names)
+    wanted = {unit.name for unit in UNITS if unit.provides & mentioned}
+    for unit in reversed(UNITS):  # needs point to earlier units only
+        if unit.name in wanted:
+            wanted.update(unit.needs)
+    return tuple(unit.name for unit in UNITS if unit.name in wanted)
+
+
+def prelude_for(names: Iterable[str]) -> str:
+    """The prelude for a module that mentions `names`."""
+    return prelude_source(units_for(names))
 
 
 @functools.cache
-def prelude_source() -> str:
-    """The whole prelude as one script."""
+def prelude_source(units: tuple[str, ...] = ALL_UNITS) -> str:
+    """The core plus the given units as one script (each combination built once per process)."""
+    files = [*CORE_HEAD, *(f for name in units for f in _BY_NAME[name].files), *CORE_TAIL]
     shims = resources.files("js_runtime") / "shims"
-    parts = []
-    for name in SHIM_FILES:
-        path = shims / name
-        if path.is_file():
-            parts.append(f"// ---- {name}\n{path.read_text(encoding='utf-8')}")
+    parts = [f"// ---- {name}\n{(shims / name).read_text(encoding='utf-8')}" for name in files]
     return "(function () {\n" + "\n".join(parts) + "\n})();\n"

@@ -22,6 +22,23 @@ _INTERRUPTED = "InternalError: interrupted"
 _OUT_OF_MEMORY = "InternalError: out of memory"
 _OOM_MARGIN_BYTES = 256 * 1024
 
+# What quickjs-ng adds beyond the documented globals (see README): shared memory and a high-resolution
+# timer, removed as on V8. Its stack-trace call sites also hand out the function of every frame, strict
+# or not (V8 gives none for strict code), which would reveal the prelude's private functions to a
+# script using Error.prepareStackTrace; getFunction() therefore returns undefined, for good.
+_SETUP = """
+delete globalThis.Atomics; delete globalThis.SharedArrayBuffer; delete globalThis.performance;
+(() => {
+  const saved = Error.prepareStackTrace;
+  Error.prepareStackTrace = (error, frames) => frames;
+  const site = new Error().stack[0];
+  Error.prepareStackTrace = saved;
+  Object.defineProperty(Object.getPrototypeOf(site), 'getFunction', {
+    value: function getFunction() { return undefined; }, writable: false, enumerable: false, configurable: false,
+  });
+})();
+"""
+
 
 class QuickJSEngine:
     """One quickjs-ng context, used only from its lane."""
@@ -83,6 +100,7 @@ def _new_context(limits: Limits) -> quickjs.Context:
     ctx = quickjs.Context()
     ctx.set_memory_limit(limits.memory)
     ctx.set_max_stack_size(limits.stack)
+    ctx.eval(_SETUP)
     return ctx
 
 

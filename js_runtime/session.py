@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executor.errors import (
+    ERRORS_BY_CODE,
     ConnectorInvalid,
     ExecutorError,
+    InvalidInput,
     InvalidOutput,
     JobTimeout,
     MemoryLimitExceeded,
@@ -32,7 +34,7 @@ from js_runtime.http import HttpRequest, HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.modules import ModuleCode
-from js_runtime.prelude import prelude_source
+from js_runtime.prelude import prelude_for
 
 Service = Callable[[Any], Any]
 
@@ -58,6 +60,7 @@ class Trace:
     logs: list[dict[str, str]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     logs_truncated: bool = False
+    log_bytes: int = 0
 
 
 _DEFAULT_LANES = LanePool()
@@ -89,7 +92,7 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
     in_flight: dict[asyncio.Task[HttpResponse], int] = {}
     try:
         while True:
-            _collect_logs(snapshot, trace)
+            _collect_logs(snapshot, trace, limits)
             if snapshot["settled"] is not None:
                 return _outcome(snapshot["settled"], limits)
             answers = []
@@ -107,7 +110,7 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
                 delivery = {"responses": answers, "fireTimers": False}
             else:
                 delivery = await _wait(in_flight, snapshot["nextTimer"], trace, deadline - loop.time())
-            deliver = f"__ce.deliver({_js_string(json.dumps(delivery))})"
+            deliver = f"__ce.deliver({_js_string(_dumps(delivery, 'an executor service answer'))})"
             snapshot = await _poll(js, [deliver], deadline - loop.time())
     finally:
         for task in in_flight:
@@ -165,21 +168,33 @@ def _parse_request(item: dict[str, Any]) -> HttpRequest:
     """The queued request as an HttpRequest; anything malformed is the script's error."""
     try:
         return _to_request(item)
-    except (KeyError, TypeError, ValueError, binascii.Error):
+    except (KeyError, TypeError, ValueError, OverflowError, binascii.Error):
         raise ScriptError("the script queued a malformed request") from None
 
 
 def _to_request(item: dict[str, Any]) -> HttpRequest:
-    body = item.get("body")
+    # The shims always queue strings; anything else was forged by the script (e.g. through a
+    # polluted prototype) and is refused rather than coerced into something that could be sent.
+    method, url, body = item.get("method") or "GET", item["url"], item.get("body")
+    if not isinstance(method, str) or not isinstance(url, str):
+        raise ValueError("method and url must be strings")
     raw: bytes | None = None
-    if isinstance(body, dict):
-        raw = base64.b64decode(body["base64"]) if "base64" in body else str(body.get("text", "")).encode()
-    headers = tuple((str(k), str(v)) for k, v in item.get("headers") or ())
+    if isinstance(body, dict) and isinstance(body.get("base64"), str):
+        raw = base64.b64decode(body["base64"], validate=True)
+    elif isinstance(body, dict) and isinstance(body.get("text"), str):
+        raw = body["text"].encode()
+    elif body is not None:
+        raise ValueError("body must be {text} or {base64}")
+    headers = []
+    for pair in item.get("headers") or ():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            raise ValueError("headers must be [name, value] string pairs")
+        headers.append((pair[0], pair[1]))
     max_redirects = item.get("maxRedirects")
     return HttpRequest(
-        method=str(item.get("method") or "GET"),
-        url=str(item["url"]),
-        headers=headers,
+        method=method,
+        url=url,
+        headers=tuple(headers),
         body=raw,
         follow_redirects=bool(item.get("followRedirects", True)),
         max_redirects=10 if max_redirects is None else int(max_redirects),
@@ -201,45 +216,70 @@ def _response_to_js(response: HttpResponse) -> dict[str, Any]:
     }
 
 
-def _collect_logs(snapshot: dict[str, Any], trace: Trace) -> None:
-    trace.logs.extend(snapshot["logs"])
-    if snapshot.get("logsTruncated") and not trace.logs_truncated:
+def _collect_logs(snapshot: dict[str, Any], trace: Trace, limits: Limits) -> None:
+    # The JS side keeps within the budget; this enforces it for the whole job even if a script
+    # reconfigured or bypassed the JS side (a polluted prototype can forge log entries).
+    truncated = bool(snapshot["logsTruncated"])
+    for entry in snapshot["logs"]:
+        size = len(entry["message"])
+        if (trace.logs_truncated or len(trace.logs) >= limits.max_log_entries
+                or trace.log_bytes + size > limits.max_log_bytes):
+            truncated = True
+            break
+        trace.log_bytes += size
+        trace.logs.append({"level": entry["level"], "message": entry["message"]})
+    if truncated and not trace.logs_truncated:
         trace.logs_truncated = True
         trace.logs.append({"level": "warn", "message": "[further log lines dropped: the job's log limit]"})
 
 
 def _outcome(settled: dict[str, Any], limits: Limits) -> Any:
-    if settled.get("ok"):
-        value = settled["value"]
-        if len(json.dumps(value)) > limits.max_output_bytes:
+    if settled.get("ok") is True:
+        value = settled.get("value")
+        if len(_dumps(value, "the method's output")) > limits.max_output_bytes:
             raise InvalidOutput(f"the method's output exceeds {limits.max_output_bytes} bytes")
         return value
     if "invalidOutput" in settled:
-        raise InvalidOutput(settled["invalidOutput"])
+        raise InvalidOutput(str(settled["invalidOutput"]))
     if settled.get("noExport"):
         raise ConnectorInvalid("the module exports no function for this method")
-    raise _script_failure(settled["error"])
+    error = settled.get("error")
+    raise _script_failure(error) if isinstance(error, dict) else ScriptError("the method failed")
 
 
 def _script_failure(error: dict[str, Any]) -> ExecutorError:
     message = str(error.get("message", ""))
     carried = error.get("executorError")
-    if isinstance(carried, dict) and "code" in carried:
+    # Only the contract's codes can be carried (a script may set __ceError itself).
+    if isinstance(carried, dict) and carried.get("code") in ERRORS_BY_CODE:
         err = error_from_code(str(carried["code"]), str(carried.get("message", message)))
-        err.details.update(carried.get("details") or {})
+        details = carried.get("details")
+        if isinstance(details, dict):
+            err.details.update(details)
         return err
-    if error.get("network"):
-        return NetworkError(message, details={"errno": error["network"].get("code")})
+    network = error.get("network")
+    if isinstance(network, dict):
+        return NetworkError(message, details={"errno": str(network.get("code"))})
     if error.get("name") == "InternalError" and message == "out of memory":
         return MemoryLimitExceeded("the script exceeded its memory limit")
     return ScriptError(message)
 
 
+def _reachable_names(call: MethodCall) -> frozenset[str]:
+    """What the module mentions, plus the apiClient when the context carries one."""
+    if "__apiClient" in call.context:
+        return call.module.names | {"apiClient"}
+    return call.module.names
+
+
 def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
     options = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
-    context = _js_string(json.dumps(call.context))
+    try:
+        context = _js_string(json.dumps(call.context))
+    except (RecursionError, ValueError, TypeError):
+        raise InvalidInput("the method's context is not JSON or is nested too deeply") from None
     return [
-        prelude_source(),
+        prelude_for(_reachable_names(call)),
         f"__ce.configure({_js_string(json.dumps(options))})",
         f"__ce.start({call.module.factory}, {_js_string(call.export_name)}, {context})",
     ]
@@ -250,13 +290,43 @@ async def _poll(js: Engine, scripts: list[str], remaining: float) -> dict[str, A
     text = await js.step([*scripts, "__ce.poll()"], timeout=remaining)
     try:
         snapshot: dict[str, Any] = json.loads(text or "")
-    except json.JSONDecodeError:
-        raise ScriptError("the script broke the executor's bridge (a replaced built-in?)") from None
+    except (json.JSONDecodeError, RecursionError):
+        snapshot = {}
+    if not _well_formed(snapshot):
+        # e.g. a polluted Object.prototype.toJSON or Array.prototype.push reshaped what poll() returns
+        raise ScriptError("the script broke the executor's bridge (a replaced built-in?)")
     settled = snapshot["settled"]
-    failed = settled is not None and not settled.get("ok")
-    if failed and await js.memory_exhausted(bool(settled.get("error", {}).get("nullish"))):
+    failed = settled is not None and settled.get("ok") is not True
+    error = settled.get("error") if failed else None
+    nullish = isinstance(error, dict) and bool(error.get("nullish"))
+    if failed and await js.memory_exhausted(nullish):
         raise MemoryLimitExceeded("the script exceeded its memory limit")
     return snapshot
+
+
+def _well_formed(snapshot: Any) -> bool:
+    """Whether `snapshot` has the shape __ce.poll() gives; any other shape was forged by the script."""
+    if not isinstance(snapshot, dict):
+        return False
+    settled, requests, logs = snapshot.get("settled"), snapshot.get("requests"), snapshot.get("logs")
+    next_timer = snapshot.get("nextTimer")
+    return (
+        (settled is None or isinstance(settled, dict))
+        and isinstance(requests, list)
+        and all(isinstance(r, dict) and "id" in r for r in requests)
+        and isinstance(logs, list)
+        and all(isinstance(e, dict) and isinstance(e.get("level"), str) and isinstance(e.get("message"), str)
+                for e in logs)
+        and isinstance(snapshot.get("logsTruncated"), bool)
+        and (next_timer is None or (isinstance(next_timer, int | float) and not isinstance(next_timer, bool)))
+    )
+
+
+def _dumps(value: Any, what: str) -> str:
+    try:
+        return json.dumps(value)
+    except (RecursionError, ValueError, TypeError):
+        raise ScriptError(f"{what} is nested too deeply to serialise") from None
 
 
 def _js_string(text: str) -> str:

@@ -10,6 +10,7 @@ the next evaluation's timeout also bounds a runaway callback chain.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
@@ -25,6 +26,7 @@ from js_runtime.limits import Limits
 # shared memory.
 _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
 _CLEARED_GLOBALS = ("__timer_manager", "setTimeout", "clearTimeout")
+_DRAIN_SECONDS = 1.0
 _SETUP = ";".join([f"delete globalThis.{name}" for name in _REMOVED_GLOBALS]
                   + [f"globalThis.{name} = undefined" for name in _CLEARED_GLOBALS])
 
@@ -39,6 +41,7 @@ class V8Engine:
         self._maker = maker
         self._racer = racer
         self._lanes = lanes
+        self._interrupted = False
 
     @classmethod
     async def open(cls, limits: Limits, lanes: LanePool) -> V8Engine:
@@ -65,6 +68,8 @@ class V8Engine:
         return bool(self._racer.was_hard_memory_limit_reached())
 
     async def close(self) -> None:
+        if self._interrupted:
+            await self._drain()
         lane = self._lanes.acquire()
         try:
             await lane.run(self._maker.__exit__, None, None, None)
@@ -75,13 +80,28 @@ class V8Engine:
         try:
             return await asyncio.wait_for(self._racer.eval_cancelable(script), timeout)
         except TimeoutError:
+            self._interrupted = True
             raise JobTimeout("the job exceeded its time limit") from None
+        except asyncio.CancelledError:
+            self._interrupted = True
+            raise
         except py_mini_racer.JSOOMException:
             raise MemoryLimitExceeded("the script exceeded its memory limit") from None
         except py_mini_racer.JSEvalException as exc:
             if self._racer.was_hard_memory_limit_reached():
                 raise MemoryLimitExceeded("the script exceeded its memory limit") from None
             raise ScriptError(_error_line(str(exc))) from None
+
+
+    async def _drain(self) -> None:
+        """Wait until the isolate has finished the evaluation we cancelled.
+
+        mini-racer does not wait for a cancelled evaluation to stop; its completion callback comes
+        later and must find the event loop still open. An evaluation queued behind it completes
+        after it, so awaiting one is awaiting the termination.
+        """
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(self._racer.eval_cancelable("0"), _DRAIN_SECONDS)
 
 
 def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[

@@ -22,6 +22,7 @@ const state = {
   logBudget: { bytes: 65536, entries: 1000 },
   logsTruncated: false,
   settled: null,
+  configured: false,
 };
 
 function describe(value, depth) {
@@ -104,6 +105,9 @@ const host = {
 
 class NotJson extends Error {}
 
+// Deeper output would overflow QuickJS's stack here, or the session's JSON parser.
+const MAX_OUTPUT_DEPTH = 100;
+
 function toJsonValue(value, path, seen) {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
@@ -112,6 +116,7 @@ function toJsonValue(value, path, seen) {
   if (typeof value === 'symbol') throw new NotJson('a symbol at ' + path);
   if (typeof value.toJSON === 'function') return toJsonValue(value.toJSON(), path, seen);
   if (seen.indexOf(value) !== -1) throw new NotJson('a circular reference at ' + path);
+  if (seen.length >= MAX_OUTPUT_DEPTH) throw new NotJson('a value nested more than ' + MAX_OUTPUT_DEPTH + ' levels deep');
   seen.push(value);
   let out;
   if (Array.isArray(value)) {

@@ -17,6 +17,8 @@ Object.defineProperty(globalThis, '__ce', {
   writable: false,
   value: Object.freeze({
     configure(optionsJson) {
+      if (state.configured) return;  // once, by the session: a script cannot raise its own budget
+      state.configured = true;
       const options = parseJson(optionsJson);
       state.logBudget = { bytes: options.maxLogBytes, entries: options.maxLogEntries };
     },

@@ -1,0 +1,140 @@
+"""Sections 1 and 4, in this process: the engine floor vs our job cost, and the HTTP bridge.
+
+Floor: the fastest honest use of each engine library alone, per job: a fresh context, compile and
+call the method (a plain script), read its JSON output.
+    QuickJS  quickjs.Context() + eval + run pending jobs + eval of the result
+    V8       `with py_mini_racer.mini_racer(loop)` + `await racer.eval_cancelable(...)` + await the promise
+Ours: `js_runtime.session.run_method` on the ES-module form of the same method (fresh context,
+prelude, bridge, lanes: everything a job pays).
+
+Measurements are interleaved in rounds (A B C D, A B C D, ...) so that a burst of load from
+another process on the shared machine hits all of them alike; the table reports medians.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import py_mini_racer
+import quickjs
+
+from bench.common import EXPECTED_OUTPUT, FETCH_SOURCE, METHOD_CONTEXT, METHOD_NAME, METHOD_PLAIN, METHOD_SOURCE, Stats, rounds
+from executor.transport import LiveTransport, NetworkPolicy
+from js_runtime.http import HttpRequest, HttpResponse
+from js_runtime.lanes import LanePool
+from js_runtime.limits import DEFAULT_LIMITS
+from js_runtime.modules import load_module
+from js_runtime.session import MethodCall, Trace, run_method
+
+Call = Callable[[], Awaitable[Any]]
+
+_FLOOR_SCRIPT = f"{METHOD_PLAIN}({json.dumps(METHOD_CONTEXT)}).then((value) => JSON.stringify(value))"
+
+
+def quickjs_floor_job() -> Any:
+    """QuickJS alone: fresh context, compile + call, settle the promise, read the JSON output."""
+    ctx = quickjs.Context()
+    ctx.eval(f"var __out; {_FLOOR_SCRIPT}.then((text) => {{ __out = text }})")
+    while ctx.execute_pending_job():
+        pass
+    return json.loads(ctx.eval("__out"))
+
+
+async def v8_floor_job(loop: asyncio.AbstractEventLoop) -> Any:
+    """V8 alone: a fresh isolate and context, compile + call, await the promise, read the JSON output."""
+    with py_mini_racer.mini_racer(loop) as racer:
+        promise = await racer.eval_cancelable(_FLOOR_SCRIPT)
+        return json.loads(await promise)
+
+
+async def _no_network(request: HttpRequest) -> HttpResponse:
+    raise AssertionError(f"the bench method made a request: {request.url}")
+
+
+def ours_call(engine: str, lanes: LanePool, source: str = METHOD_SOURCE,
+              context: dict[str, Any] | None = None, send: Any = _no_network) -> Call:
+    """One job of `source` through run_method, as the executor runs it."""
+    module = load_module(source, "bench.js")  # cached by source: parsed once, as the connector cache does
+    call = MethodCall(module, METHOD_NAME, context or METHOD_CONTEXT)
+
+    async def job() -> Any:
+        return await run_method(call, engine=engine, send=send, limits=DEFAULT_LIMITS, trace=Trace(), lanes=lanes)
+
+    return job
+
+
+async def measure(calls: dict[str, Call], n: int, parts: int = 5, warmup: int = 5) -> dict[str, Stats]:
+    """Per-call times of each call, interleaved in `parts` rounds, after `warmup` untimed calls each."""
+    for call in calls.values():
+        for _ in range(warmup):
+            await call()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for count in rounds(n, parts):
+        for name, call in calls.items():
+            for _ in range(count):
+                started = time.perf_counter()
+                await call()
+                samples[name].append(time.perf_counter() - started)
+    return {name: Stats.of(values) for name, values in samples.items()}
+
+
+def _check(name: str, value: Any, expected: Any) -> None:
+    if value != expected:
+        raise RuntimeError(f"{name} returned {value!r}, expected {expected!r}")
+
+
+async def engine_floor(n: int) -> dict[str, Stats]:
+    """Section 1: floor and ours per engine (keys floor.quickjs, ours.quickjs, floor.v8, ours.v8)."""
+    loop = asyncio.get_running_loop()
+    lanes = LanePool()
+
+    async def qjs_floor() -> Any:
+        return quickjs_floor_job()
+
+    async def v8_floor() -> Any:
+        return await v8_floor_job(loop)
+
+    calls: dict[str, Call] = {
+        "floor.quickjs": qjs_floor,
+        "ours.quickjs": ours_call("quickjs", lanes),
+        "floor.v8": v8_floor,
+        "ours.v8": ours_call("v8", lanes),
+    }
+    for name, call in calls.items():
+        _check(name, await call(), EXPECTED_OUTPUT)
+    try:
+        return await measure(calls, n)
+    finally:
+        lanes.close()
+
+
+async def bridge(upstream: str, n: int) -> dict[str, Stats]:
+    """Section 4: a job whose method makes one GET to the local upstream vs the same job without it,
+    per engine, and the same GET made directly with aiohttp (keys direct, plain.E, fetch.E)."""
+    url = f"{upstream}/token"
+    lanes = LanePool()
+    policy = NetworkPolicy.from_strings(["127.0.0.1"])
+    context = {**METHOD_CONTEXT, "connectorParameters": {"url": url}}
+    async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport, \
+            aiohttp.ClientSession() as session:
+
+        async def direct() -> Any:
+            async with session.get(url) as response:
+                return await response.json()
+
+        calls: dict[str, Call] = {"direct": direct}
+        for engine in ("quickjs", "v8"):
+            calls[f"plain.{engine}"] = ours_call(engine, lanes)
+            calls[f"fetch.{engine}"] = ours_call(engine, lanes, FETCH_SOURCE, context, transport.send)
+        _check("direct", await direct(), {"token": "up"})
+        for engine in ("quickjs", "v8"):
+            _check(f"fetch.{engine}", await calls[f"fetch.{engine}"](), {"accessToken": "upABC"})
+        try:
+            return await measure(calls, n)
+        finally:
+            lanes.close()

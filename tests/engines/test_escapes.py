@@ -1,0 +1,870 @@
+"""Known sandbox-escape and resource-exhaustion techniques against our embedding, on QuickJS and V8.
+
+Each case names the technique (as used against V8/QuickJS embedders and Node's `vm`) and asserts the
+specific clean outcome: the job's error code (always an ExecutorError, never another exception) or a
+returned value proving nothing leaked, and that the local server received nothing unless the case
+allows it. `BASE` in a source is the local server's URL, `INTERNAL` a metadata address that must
+never be contacted. Scripts complementing tests/engines/test_sandbox.py (not repeating it).
+
+A guard refuses every non-loopback TCP connect before it happens, so even a policy bug could not
+send traffic off the host; `connects` records what was attempted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from executor.errors import ExecutorError
+from executor.transport import LiveTransport, NetworkPolicy
+from js_runtime.limits import Limits
+
+pytestmark = pytest.mark.asyncio
+
+INTERNAL = "http://169.254.169.254/latest/meta-data/"
+LIMITS = Limits(timeout=5.0, memory=32 * 1024 * 1024)
+
+# Helpers prepended to every case's source (plain declarations, valid before an `export`).
+HELPERS = r"""
+const HIDDEN = ['process', 'host', 'state', 'std', 'os', 'print', 'scriptArgs', 'bjson', 'gc', 'global',
+  'WebAssembly', 'SharedArrayBuffer', 'Atomics', 'performance', 'Deno', 'Bun', '__dirname', '__filename',
+  'settle', 'modules', 'stringify', 'parseJson'];
+function leaked(g) {
+  return HIDDEN.filter((n) => { try { return typeof g[n] !== 'undefined'; } catch (e) { return true; } });
+}
+// The private `host` and the bridge's `state` are recognisable by their members.
+function isPrivate(o) {
+  if (o === null || (typeof o !== 'object' && typeof o !== 'function')) return false;
+  const has = (k) => { try { return Object.prototype.hasOwnProperty.call(o, k); } catch (e) { return false; } };
+  return (has('outbox') && has('pending')) || (has('setTimer') && has('request') && has('log'))
+    || (has('registerModule') && has('defineGlobal'));
+}
+// Everything reachable from `roots` through properties (values, getters/setters, prototypes), no calls.
+function reachPrivate(roots, budget) {
+  const seen = new Set();
+  const queue = roots.slice();
+  const found = [];
+  while (queue.length && seen.size < budget) {
+    const o = queue.shift();
+    if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
+    seen.add(o);
+    if (isPrivate(o)) found.push(Object.keys(o).slice(0, 4).join(','));
+    let keys = [];
+    try { keys = Reflect.ownKeys(o); } catch (e) { continue; }
+    for (const k of keys) {
+      let d;
+      try { d = Object.getOwnPropertyDescriptor(o, k); } catch (e) { continue; }
+      if (!d) continue;
+      for (const v of [d.value, d.get, d.set]) if (v !== undefined) queue.push(v);
+    }
+    try { queue.push(Object.getPrototypeOf(o)); } catch (e) { /* a proxy */ }
+  }
+  return { found, visited: seen.size };
+}
+// Function or receiver of any stack frame that belongs to the prelude (its source mentions host/state).
+function privateFrames(where) {
+  const saved = Error.prepareStackTrace;
+  Error.prepareStackTrace = (e, sites) => sites;
+  const sites = new Error().stack;
+  Error.prepareStackTrace = saved;
+  const bad = [];
+  for (const s of Array.isArray(sites) ? sites : []) {
+    let fn;
+    let self;
+    try { fn = s.getFunction(); } catch (e) { fn = undefined; }
+    try { self = typeof s.getThis === 'function' ? s.getThis() : undefined; } catch (e) { self = undefined; }
+    const source = typeof fn === 'function' ? Function.prototype.toString.call(fn) : '';
+    if (/\bhost\.|\bstate\./.test(source) || isPrivate(self)) bad.push(where + ':' + s.getFunctionName());
+  }
+  return bad;
+}
+"""
+
+
+def code_of(result: Any) -> str | None:
+    """The job's error code, or a repr that fails any code comparison for a non-ExecutorError."""
+    if result.error is None:
+        return None
+    return result.error.code if isinstance(result.error, ExecutorError) else f"NOT AN EXECUTOR ERROR: {result.error!r}"
+
+
+@pytest.fixture(autouse=True)
+async def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every TCP connect attempted; non-loopback ones are refused before any packet is sent."""
+    loop = asyncio.get_running_loop()
+    real = loop.sock_connect
+    attempts: list[str] = []
+
+    async def guarded(sock: socket.socket, address: Any) -> None:
+        attempts.append(address[0])
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            raise ConnectionRefusedError(errno.ECONNREFUSED, "test guard: non-loopback connect refused")
+        await real(sock, address)
+
+    monkeypatch.setattr(loop, "sock_connect", guarded)
+    return attempts
+
+
+@pytest.fixture
+async def blocking_send() -> AsyncIterator[Callable[..., Any]]:
+    """The live transport under the default policy: loopback (the local server) is refused."""
+    async with LiveTransport(NetworkPolicy(), max_response_bytes=1 << 20) as transport:
+        yield transport.send
+
+
+@dataclass(frozen=True)
+class Case:
+    """A script and its one clean outcome: `output` (when `code` is None) or `code` + `message`."""
+
+    id: str
+    source: str
+    code: str | None = None
+    message: str = ""
+    output: Any = None
+    context: dict[str, Any] = field(default_factory=dict)
+    received: int = 0            # requests the local server must have got (it allows loopback)
+
+
+def case(id: str, source: str, code: str | None = None, message: str = "", output: Any = None,
+         **kw: Any) -> Any:
+    return pytest.param(Case(id, source, code, message, output, **kw), id=id)
+
+
+async def run_case(c: Case, run_js: Any, api_server: Any, send: Any = None, limits: Limits = LIMITS) -> Any:
+    api_server.reply("GET", "/ok", json_body={"real": True})
+    api_server.reply("GET", "/missing", status=404, json_body={"error": "nope"})
+    source = HELPERS + c.source.replace("BASE", api_server.base).replace("INTERNAL", INTERNAL)
+    started = time.monotonic()
+    result = await run_js(source, c.context, limits=limits, send=send)
+    assert time.monotonic() - started < limits.timeout + 3
+    if c.code is None:
+        assert result.error is None, result.error
+        assert result.output == c.output
+    else:
+        assert code_of(result) == c.code, (result.error, result.output)
+        assert c.message in result.error.message
+    assert len(api_server.received) == c.received, [r.path for r in api_server.received]
+    return result
+
+
+# ---- constructor chains, callers, stack frames: nothing private is reachable ----------------------
+
+REACHABILITY = [
+    case("this.constructor.constructor", """
+module.exports = function () {
+  const g = this.constructor.constructor('return this')();
+  return [g === globalThis, leaked(g)];
+};""", output=[True, []]),
+    case("object-constructor-return-process", """
+module.exports = () => ({}).constructor.constructor('return process')();""",
+         code="SCRIPT_ERROR", message="process is not defined"),
+    case("context-constructor-chain", """
+module.exports = (ctx) => {
+  const g = ctx.constructor.constructor('return this')();
+  const viaCreds = ctx.credentials.constructor.constructor('return globalThis')();
+  return [g === globalThis, viaCreds === globalThis, Object.getPrototypeOf(ctx) === Object.prototype,
+    leaked(g), reachPrivate([ctx], 50000).found];
+};""", output=[True, True, True, [], []], context={"credentials": {"apiKey": "k"}}),
+    case("promise-and-async-function-constructors", """
+module.exports = () => {
+  const viaPromise = Promise.resolve().constructor.constructor('return this')();
+  const viaAsync = (async () => {}).constructor('return this')();
+  const viaGenerator = (function* () {}).constructor('return this')();
+  return Promise.all([viaPromise, viaAsync]).then(([a, b]) =>
+    [a === globalThis, typeof b, viaGenerator.next().value === globalThis, leaked(a)]);
+};""", output=[True, "object", True, []]),
+    case("arguments.callee.caller-chains", """
+const walk = (f) => {
+  const names = [];
+  for (let i = 0; i < 20 && typeof f === 'function'; i++) {
+    names.push(f.name);
+    try { f = f.caller; } catch (e) { break; }
+  }
+  return names;
+};
+module.exports = function run() {
+  const direct = walk(arguments.callee);
+  return new Promise((resolve) => setTimeout(function cb() { resolve([direct, walk(cb)]); }, 0));
+};""", output=[["run"], ["cb"]]),
+    case("everything-reachable-from-globalThis-and-modules", """
+module.exports = async () => {
+  const axios = require('axios');
+  const r = reachPrivate([globalThis, axios, require, new Headers(), new Response('x'), new AbortController(),
+    Promise.resolve(), new URL('https://a.example')], 100000);
+  return [r.found, r.visited > 500];
+};""", output=[[], True]),
+    case("with-statement-scope", """
+module.exports = function () {
+  with (new Proxy({}, { has: () => false })) {
+    with ({ [Symbol.unscopables]: {} }) { return [typeof host, typeof state, typeof process, typeof std]; }
+  }
+};""", output=["undefined"] * 4),
+    case("prepareStackTrace-from-every-prelude-callback", r"""
+module.exports = async () => {
+  const bad = [];
+  const realPush = Array.prototype.push, realSet = Map.prototype.set, realGet = Map.prototype.get;
+  let busy = false;
+  const hook = (where, real) => function (...args) {
+    if (!busy) { busy = true; try { bad.splice(bad.length, 0, ...privateFrames(where)); } finally { busy = false; } }
+    return real.apply(this, args);
+  };
+  Array.prototype.push = hook('push', realPush);
+  Map.prototype.set = hook('map.set', realSet);
+  Map.prototype.get = hook('map.get', realGet);
+  try {
+    console.log(new Proxy({}, { ownKeys() { bad.splice(0, 0, ...privateFrames('describe')); return []; } }));
+    setTimeout(() => {}, { valueOf() { bad.splice(0, 0, ...privateFrames('delay')); return 0; } });
+    await new Promise((r) => setTimeout(() => { bad.splice(0, 0, ...privateFrames('timer')); r(); }, 0));
+    await fetch('BASE/ok').catch(() => {});
+  } finally {
+    Array.prototype.push = realPush; Map.prototype.set = realSet; Map.prototype.get = realGet;
+  }
+  return { toJSON() { return bad.concat(privateFrames('toJSON')); } };
+};""", output=[], received=1),
+    case("captureStackTrace-shows-no-host-paths", """
+module.exports = () => {
+  const o = {};
+  Error.captureStackTrace(o);
+  const s = String(o.stack) + String(new Error('x').stack);
+  return [/\\.py|\\/work|site-packages|\\/usr\\//.test(s), s.includes('at ')];
+};""", output=[False, True]),
+    case("prepareStackTrace-recursion", """
+module.exports = () => {
+  Error.prepareStackTrace = () => new Error('inner').stack;
+  try { return typeof new Error('outer').stack; } finally { Error.prepareStackTrace = undefined; }
+};""", output="string"),
+]
+
+
+@pytest.mark.parametrize("c", REACHABILITY)
+async def test_nothing_private_is_reachable(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    await run_case(c, run_js, api_server)
+
+
+async def test_response_and_error_objects_lead_nowhere(run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    c = Case("responses", """
+module.exports = async () => {
+  const axios = require('axios');
+  const res = await axios.get('BASE/ok');
+  let err;
+  try { await axios.get('BASE/missing'); } catch (e) { err = e; }
+  const fetched = await fetch('BASE/ok');
+  const fetchErr = await fetch('http://[::1', {}).catch((e) => e);
+  const viaRes = res.constructor.constructor('return this')();
+  const viaErr = err.constructor.constructor('return this')();
+  const viaConfig = err.config.transformResponse[0].constructor('return this')();
+  const viaHeaders = res.headers.constructor.constructor('return this')();
+  const viaFetch = fetched.headers.get.constructor('return this')();
+  const roots = [res, err, fetched, fetchErr, err.toJSON(), res.request, res.config];
+  return [[viaRes, viaErr, viaConfig, viaHeaders, viaFetch].every((g) => g === globalThis),
+    leaked(viaRes), reachPrivate(roots, 50000).found, res.data, err.response.status];
+};""", output=[True, [], [], {"real": True}, 404], received=3)
+    await run_case(c, run_js, api_server)
+
+
+# ---- engine-specific surfaces -------------------------------------------------------------------
+
+# Documented globals (README, "Globals connector code gets"), the Web companions the shims define with
+# them (AbortSignal, DOMException), the bridge's entry point, and ECMAScript's own built-ins.
+DOCUMENTED_GLOBALS = {
+    "fetch", "Headers", "Request", "Response", "AbortController", "URL", "URLSearchParams", "Buffer",
+    "TextEncoder", "TextDecoder", "atob", "btoa", "console", "setTimeout", "setInterval", "setImmediate",
+    "clearTimeout", "clearInterval", "clearImmediate", "queueMicrotask", "require",
+    "AbortSignal", "DOMException", "__ce",
+}
+ECMASCRIPT_GLOBALS = {
+    "globalThis", "Infinity", "NaN", "undefined", "eval", "isFinite", "isNaN", "parseFloat", "parseInt",
+    "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape",
+    "AggregateError", "Array", "ArrayBuffer", "AsyncDisposableStack", "BigInt", "BigInt64Array",
+    "BigUint64Array", "Boolean", "DataView", "Date", "DisposableStack", "Error", "EvalError",
+    "FinalizationRegistry", "Float16Array", "Float32Array", "Float64Array", "Function", "Int16Array",
+    "Int32Array", "Int8Array", "Iterator", "JSON", "Map", "Math", "Number", "Object", "Promise", "Proxy",
+    "RangeError", "ReferenceError", "Reflect", "RegExp", "Set", "String", "SuppressedError", "Symbol",
+    "SyntaxError", "TypeError", "URIError", "Uint16Array", "Uint32Array", "Uint8Array",
+    "Uint8ClampedArray", "WeakMap", "WeakRef", "WeakSet",
+}
+# Each engine's own extra built-ins: QuickJS's InternalError; V8's Intl and Temporal, and mini-racer's
+# non-deletable `__timer_manager` var, emptied at setup (checked to be undefined below).
+ENGINE_GLOBALS = {"quickjs": {"InternalError"}, "v8": {"Intl", "Temporal", "__timer_manager"}}
+
+
+async def test_global_names_are_exactly_the_documented_ones(run_js, engine) -> None:  # type: ignore[no-untyped-def]
+    result = await run_js("""module.exports = () => {
+      const names = Reflect.ownKeys(globalThis).map(String);
+      let proto = Object.getPrototypeOf(globalThis);
+      const inherited = [];
+      for (; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+        inherited.push(...Reflect.ownKeys(proto).map(String));
+      }
+      return { names, inherited, timerManager: typeof globalThis.__timer_manager };
+    }""")
+    assert result.error is None, result.error
+    names = set(result.output["names"]) - {"Symbol(Symbol.toStringTag)"}
+    expected = DOCUMENTED_GLOBALS | ECMASCRIPT_GLOBALS | ENGINE_GLOBALS[engine]
+    assert names == expected, (sorted(names - expected), sorted(expected - names))
+    assert result.output["inherited"] in ([], ["constructor"])
+    assert result.output["timerManager"] == "undefined"
+
+
+ENGINE_SURFACES = [
+    case("quickjs-std-os-print-scriptArgs-bjson", """
+module.exports = () => ['std', 'os', 'print', 'scriptArgs', 'bjson', 'gc', 'Deno', 'process', 'global']
+  .map((n) => typeof globalThis[n]);""", output=["undefined"] * 9),
+    case("quickjs-module-specifiers", """
+module.exports = async () => {
+  const out = [];
+  for (const name of ['std', 'os', 'qjs:std', 'qjs:os', 'qjs:bjson', '/etc/passwd', './spec.yml', 'fs',
+      'data:text/javascript,export default 1']) {
+    for (const load of [() => eval("import(name)"), () => Function('n', 'return import(n)')(name),
+        () => (0, eval)("import('" + name + "')")]) {
+      try { await load(); out.push(name + ': loaded'); } catch (e) { /* refused */ }
+    }
+  }
+  return out;
+};""", output=[]),
+    case("v8-natives-syntax-is-disabled", """
+module.exports = function run() {
+  const out = [];
+  for (const src of ['return %GetOptimizationStatus(f)', 'return %OptimizeFunctionOnNextCall(f)',
+      'return %DebugPrint(f)', 'return %SystemBreak()']) {
+    try { Function('f', src)(run); out.push('ran'); } catch (e) { out.push(e.name); }
+  }
+  try { eval('%GetOptimizationStatus(run)'); out.push('ran'); } catch (e) { out.push(e.name); }
+  return out;
+};""", output=["SyntaxError"] * 5),
+    case("no-shared-memory-or-wasm", """
+module.exports = () => [typeof SharedArrayBuffer, typeof Atomics, typeof WebAssembly,
+  typeof globalThis.Atomics?.wait, Object.getOwnPropertyNames(globalThis).filter((n) => /Shared|Atomic|Wasm|WebAssembly/.test(n))];""",
+         output=["undefined", "undefined", "undefined", "undefined", []]),
+    case("no-high-resolution-timer", """
+module.exports = () => {
+  const samples = [];
+  for (let i = 0; i < 1000; i++) samples.push(Date.now(), new Date().getTime());
+  return [typeof performance, samples.every(Number.isInteger), typeof globalThis.process?.hrtime];
+};""", output=["undefined", True, "undefined"]),
+]
+
+
+@pytest.mark.parametrize("c", ENGINE_SURFACES)
+async def test_engine_specific_surfaces(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    await run_case(c, run_js, api_server)
+
+
+# ---- the bridge: forging, redefining, re-entering ----------------------------------------------
+
+BRIDGE = [
+    case("forged-deliver-only-fools-the-script-itself", """
+module.exports = async () => {
+  const pending = fetch('BASE/ok');
+  __ce.deliver(JSON.stringify({ responses: [{ id: 1, response: { status: 299, statusText: 'forged', headers: [],
+    url: 'BASE/ok', redirected: false, body: { text: 'forged' } } }, { id: 999, response: {} }], fireTimers: true }));
+  let garbage;
+  try { __ce.deliver('not json'); } catch (e) { garbage = e.name; }
+  const res = await pending;
+  return [res.status, await res.text(), garbage];
+};""", output=[299, "forged", "SyntaxError"], received=1),
+    case("redefining-__ce", """
+module.exports = async () => {
+  const attempts = [
+    () => { globalThis.__ce = { poll() { return '{}'; } }; },
+    () => Object.defineProperty(globalThis, '__ce', { value: {} }),
+    () => { if (!delete globalThis.__ce) throw new TypeError('kept'); },
+    () => (0, eval)('var __ce = 1'),
+    () => (0, eval)('function __ce() {}'),
+    () => (0, eval)('let __ce = 1; class X {}'),
+    () => { __ce.poll = () => '{}'; },
+    () => { Object.setPrototypeOf(__ce, { poll: () => '{}' }); },
+  ];
+  for (const attempt of attempts) { try { attempt(); } catch (e) { /* refused */ } }
+  Object.setPrototypeOf(globalThis, Object.create(null));
+  Object.freeze(globalThis);
+  const res = await fetch('BASE/ok');
+  return [Object.isFrozen(__ce), await res.json()];
+};""", output=[True, {"real": True}], received=1),
+    case("calling-__ce.start-again", """
+module.exports = async () => {
+  __ce.start(function (module) { module.exports = () => 'second start'; }, 'run', '{}');
+  await new Promise((r) => setTimeout(r, 10));
+  return 'first start';
+};""", output="second start"),
+    case("__ce.start-with-a-forged-apiClient-is-still-policed", """
+module.exports = async () => {
+  let client;
+  __ce.start(function (module) { module.exports = (ctx) => { client = ctx.apiClient; return new Promise(() => {}); }; },
+    'run', JSON.stringify({ __apiClient: { baseUrl: 'INTERNAL' } }));
+  await client.get('/');
+};""", code="NETWORK_BLOCKED", message="169.254.169.254"),
+    case("__ce.start-asking-for-an-unknown-service", """
+module.exports = async () => {
+  let client;
+  __ce.start(function (module) { module.exports = (ctx) => { client = ctx.apiClient; return new Promise(() => {}); }; },
+    'run', JSON.stringify({ __apiClient: { baseUrl: 'BASE', responseHandlers: true } }));
+  await client.get('/ok');
+};""", code="SCRIPT_ERROR", message="unknown executor service", received=1),
+    case("__ce.poll-steals-the-outbox", """
+module.exports = async () => {
+  const pending = fetch('BASE/ok');
+  const stolen = JSON.parse(__ce.poll());
+  await pending;
+  return stolen;
+};""", code="TIMEOUT", message="can never settle"),
+    case("forged-executor-errors", """
+module.exports = async () => { throw { message: 'forged', __ceError: { code: 'NO_SUCH_CODE', details: 'ab' },
+  __ceNetwork: 5 }; };""", code="SCRIPT_ERROR", message="forged"),
+    case("forged-executor-error-with-bad-details", """
+module.exports = async () => { throw { message: 'm', __ceError: { code: 'ACCESS_TOKEN_EXPIRED', details: [1, 2] } }; };""",
+         code="ACCESS_TOKEN_EXPIRED", message="m"),
+    case("forged-network-error-shape", """
+module.exports = async () => { throw { message: 'm', __ceNetwork: 'ECONNREFUSED' }; };""",
+         code="SCRIPT_ERROR", message="m"),
+]
+
+
+@pytest.mark.parametrize("c", BRIDGE)
+async def test_the_bridge_resists(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    await run_case(c, run_js, api_server, limits=Limits(timeout=2.0))
+
+
+async def test_reconfiguring_the_log_budget_is_ignored(run_js) -> None:  # type: ignore[no-untyped-def]
+    result = await run_js("""module.exports = () => {
+      __ce.configure(JSON.stringify({ maxLogBytes: 1e9, maxLogEntries: 1e9 }));
+      for (let i = 0; i < 500; i++) console.log('line', i);
+      return 1 }""", limits=Limits(max_log_entries=20))
+    assert result.output == 1
+    assert len(result.trace.logs) == 21 and "log limit" in result.trace.logs[-1]["message"]
+
+
+async def test_forged_log_entries_are_capped_by_the_session(run_js) -> None:  # type: ignore[no-untyped-def]
+    # Array.prototype.push sees the bridge's own log array: the script can append what it likes.
+    result = await run_js("""module.exports = async () => {
+      const realPush = Array.prototype.push;
+      let logs;
+      Array.prototype.push = function (...items) {
+        if (items.length === 1 && items[0] && items[0].level === 'log' && items[0].message === 'x') logs = this;
+        return realPush.apply(this, items);
+      };
+      console.log('x');
+      Array.prototype.push = realPush;
+      for (let i = 0; i < 3; i++) {
+        for (let j = 0; j < 1000; j++) logs.push({ level: 'log', message: 'forged ' + j });
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      return 'done' }""", limits=Limits(max_log_entries=50))
+    assert result.output == "done"
+    assert len(result.trace.logs) == 51 and "log limit" in result.trace.logs[-1]["message"]
+
+
+# ---- prototype pollution aimed at the bridge: only the script's own job breaks --------------------
+
+BROKEN_BRIDGE = "broke the executor's bridge"
+POLLUTION = [
+    case("Object.prototype.toJSON", """
+module.exports = () => { Object.prototype.toJSON = function () { return 5; }; return 1; };""",
+         code="SCRIPT_ERROR", message=BROKEN_BRIDGE),
+    case("Object.prototype.toJSON-forging-a-snapshot", """
+module.exports = () => {
+  Object.prototype.toJSON = function () {
+    return { settled: { ok: false, error: { executorError: { code: 'TIMEOUT', details: 'x' } } }, requests: 'r',
+      logs: [{ level: 1 }], logsTruncated: 'no', nextTimer: 'soon' };
+  };
+  return 1;
+};""", code="SCRIPT_ERROR", message=BROKEN_BRIDGE),
+    case("Array.prototype.toJSON-forging-requests", """
+module.exports = async () => {
+  Array.prototype.toJSON = function () { return [{ id: 1, url: 'INTERNAL' }]; };
+  await fetch('BASE/ok');
+};""", code="SCRIPT_ERROR", message=BROKEN_BRIDGE),
+    case("Promise.prototype.then", """
+module.exports = () => { Promise.prototype.then = function () { return this; }; return 1; };""",
+         code="TIMEOUT", message="can never settle"),
+    case("JSON-replaced", """
+module.exports = async () => {
+  JSON.stringify = () => 'hijacked'; JSON.parse = () => ({ hijacked: true }); globalThis.JSON = null;
+  const res = await fetch('BASE/ok');
+  return [await res.text(), { nested: [1, 'two'] }];
+};""", output=['{"real": true}', {"nested": [1, "two"]}], received=1),
+    case("Map.prototype-throws", """
+module.exports = async () => {
+  const p = fetch('BASE/ok');
+  Map.prototype.get = () => { throw new Error('map hijacked'); };
+  await p;
+};""", code="SCRIPT_ERROR", message="map hijacked", received=1),
+    case("Map.prototype.get-returns-a-fake-waiter", """
+module.exports = async () => {
+  const p = fetch('BASE/ok');
+  Map.prototype.get = () => ({ resolve() {}, reject() {} });
+  await p;
+};""", code="TIMEOUT", message="can never settle", received=1),
+    case("Array.prototype-iterator", """
+module.exports = async () => {
+  const p = fetch('BASE/ok');
+  Array.prototype[Symbol.iterator] = function* () { throw new Error('iterator hijacked'); };
+  await p;
+};""", code="SCRIPT_ERROR", message="iterator hijacked", received=1),
+    case("Function.prototype.apply", """
+module.exports = async () => {
+  Function.prototype.apply = () => { throw new Error('apply hijacked'); };
+  await new Promise((r) => setTimeout(r, 1));
+};""", code="SCRIPT_ERROR", message="apply hijacked"),
+    case("Math.max-poisons-the-next-timer", """
+module.exports = async () => {
+  Math.max = () => 'soon';
+  await new Promise((r) => setTimeout(r, 1));
+};""", code="SCRIPT_ERROR", message=BROKEN_BRIDGE),
+    case("Date.now-frozen-in-the-past", """
+module.exports = async () => {
+  Date.now = () => 0;
+  await new Promise((r) => setTimeout(r, 50));
+  return 'fired';
+};""", output="fired"),
+    case("Object.prototype-getters", """
+module.exports = () => {
+  for (const k of ['settled', 'requests', 'logs', 'ok', 'value', 'error', 'id', 'url', 'then']) {
+    Object.defineProperty(Object.prototype, k, { get() { throw new Error('getter ' + k); }, configurable: true });
+  }
+  return { a: 1 };
+};""", output={"a": 1}),
+    case("outbox-item-with-a-huge-id", """
+module.exports = async () => {
+  const realPush = Array.prototype.push;
+  Array.prototype.push = function (...items) {
+    for (const it of items) if (it && typeof it === 'object' && 'followRedirects' in it) it.id = { deep: [[[[1]]]] };
+    return realPush.apply(this, items);
+  };
+  const p = fetch('BASE/ok');
+  Array.prototype.push = realPush;
+  await p;
+};""", code="TIMEOUT", message="", received=1),
+]
+
+
+@pytest.mark.parametrize("c", POLLUTION)
+async def test_prototype_pollution_breaks_only_the_job(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    await run_case(c, run_js, api_server, limits=Limits(timeout=2.0))
+    after = await run_js(f"module.exports = async () => (await fetch('{api_server.base}/ok')).json()")
+    assert after.output == {"real": True}, after.error
+
+
+# ---- the request that is checked is the request that is sent ------------------------------------
+
+TOCTOU = [
+    case("Symbol.toPrimitive-url-for-fetch", """
+let n = 0;
+const url = { [Symbol.toPrimitive]() { return n++ === 0 ? 'BASE/public' : 'INTERNAL'; } };
+module.exports = async () => (await fetch(url)).status;"""),
+    case("toString-url-for-Request", """
+let n = 0;
+const url = { toString() { return n++ === 0 ? 'BASE/public' : 'INTERNAL'; } };
+module.exports = async () => (await fetch(new Request(url))).status;"""),
+    case("toString-url-for-axios", """
+const axios = require('axios');
+let n = 0;
+const url = { toString() { return n++ === 0 ? 'BASE/public' : 'INTERNAL'; } };
+module.exports = async () => (await axios.get(url)).status;"""),
+    case("toString-url-for-axios-config-and-baseURL", """
+const axios = require('axios');
+let n = 0;
+const base = { toString() { return n++ === 0 ? 'BASE' : 'http://169.254.169.254'; } };
+module.exports = async () => (await axios({ baseURL: base, url: '/public' })).status;"""),
+    case("URL-object-mutated-by-a-header-getter", """
+module.exports = async () => {
+  const url = new URL('BASE/public');
+  const headers = { get 'x-a'() { url.href = 'INTERNAL'; return '1'; } };
+  return (await fetch(url, { headers })).status;
+};"""),
+    case("axios-config-mutated-by-a-header-getter", """
+const axios = require('axios');
+module.exports = async () => {
+  const config = { url: 'BASE/public', headers: {} };
+  Object.defineProperty(config.headers, 'X-A', { enumerable: true, get() { config.url = 'INTERNAL'; return '1'; } });
+  return (await axios(config)).status;
+};"""),
+    case("axios-interceptor-rewrites-after-the-first-read", """
+const axios = require('axios');
+module.exports = async () => {
+  const client = axios.create();
+  client.interceptors.request.use((config) => { setTimeout(() => { config.url = 'INTERNAL'; }, 0); return config; });
+  return (await client.get('BASE/public')).status;
+};"""),
+    case("queued-request-mutated-before-the-session-reads-it", """
+module.exports = async () => {
+  const realPush = Array.prototype.push;
+  let queued;
+  Array.prototype.push = function (...items) {
+    for (const it of items) if (it && typeof it === 'object' && 'followRedirects' in it) queued = it;
+    return realPush.apply(this, items);
+  };
+  const p = fetch('BASE/public');
+  Array.prototype.push = realPush;
+  queued.url = 'INTERNAL';
+  return (await p).status;
+};"""),
+]
+
+
+@pytest.mark.parametrize("c", TOCTOU)
+async def test_the_checked_url_is_the_sent_url(c: Case, run_js, api_server, connects) -> None:  # type: ignore[no-untyped-def]
+    """A URL that changes between reads goes to the public (allowed) address or is refused; never inside."""
+    api_server.reply("GET", "/public", json_body={})
+    source = HELPERS + c.source.replace("BASE", api_server.base).replace("INTERNAL", INTERNAL)
+    async with LiveTransport(NetworkPolicy.from_strings(["127.0.0.1"]), max_response_bytes=1 << 16) as transport:
+        result = await run_js(source, send=transport.send, limits=LIMITS)
+    assert [a for a in connects if a != "127.0.0.1"] == []
+    urls = [r["url"] for r in result.trace.requests]
+    if result.error is None:
+        assert result.output == 200
+        assert [r.path for r in api_server.received] == ["/public"]
+        assert all(u.endswith("/public") for u in urls), urls
+    else:
+        assert code_of(result) == "NETWORK_BLOCKED", result.error
+        assert api_server.received == []
+        assert "169.254.169.254" in result.error.message
+
+
+# ---- malformed requests -------------------------------------------------------------------------
+
+FORGE = """
+module.exports = async () => {
+  const realPush = Array.prototype.push;
+  Array.prototype.push = function (...items) {
+    for (const it of items) if (it && typeof it === 'object' && 'followRedirects' in it) Object.assign(it, PATCH);
+    return realPush.apply(this, items);
+  };
+  let p;
+  try { p = fetch('BASE/ok', { method: 'POST', body: 'hi' }); } finally { Array.prototype.push = realPush; }
+  try { const r = await p; return r.status; } catch (e) { return e.cause ? e.cause.code : String(e); }
+};"""
+
+REQUESTS = [
+    case("crlf-in-fetch-header-name", r"""
+module.exports = async () => { try { await fetch('BASE/ok', { headers: { 'x-a\r\nX-Injected': '1' } }); }
+  catch (e) { return [e.name, /invalid header name/.test(e.message)]; } };""", output=["TypeError", True]),
+    case("crlf-in-fetch-header-value", r"""
+module.exports = async () => { try { await fetch('BASE/ok', { headers: { 'x-a': 'v\r\nX-Injected: 1' } }); }
+  catch (e) { return [e.message, e.cause.code]; } };""", output=["fetch failed", "ERR_INVALID_ARG_VALUE"]),
+    case("crlf-in-fetch-method", r"""
+module.exports = async () => { try { await fetch('BASE/ok', { method: 'GET /admin HTTP/1.1\r\nX-Injected: 1' }); }
+  catch (e) { return [e.message, e.cause.code]; } };""", output=["fetch failed", "ERR_INVALID_ARG_VALUE"]),
+    case("crlf-in-axios-header-name", r"""
+const axios = require('axios');
+module.exports = async () => { try { await axios.get('BASE/ok', { headers: { 'x-a\r\nX-Injected': '1' } }); }
+  catch (e) { return e.code; } };""", output="ERR_INVALID_ARG_VALUE"),
+    case("crlf-in-axios-header-value-is-stripped", r"""
+const axios = require('axios');
+module.exports = async () => (await axios.get('BASE/ok', { headers: { 'x-a': 'v\r\nX-Injected: 1' } })).status;""",
+         output=200, received=1),
+    case("crlf-in-url-is-removed-by-the-url-parser", r"""
+module.exports = async () => (await fetch('BASE/ok\r\nX-Injected: 1')).status;""", output=404, received=1),
+    case("non-string-method-and-url-through-the-api", """
+module.exports = async () => {
+  const method = { toString() { return 'GET'; } };
+  const url = { toString() { return 'BASE/ok'; } };
+  const status = (await fetch(url, { method })).status;
+  const bad = await fetch(12345).catch((e) => e.name);
+  return [status, bad];
+};""", output=[200, "TypeError"], received=1),
+    case("forged-crlf-header-name", FORGE.replace("PATCH", r"""{ headers: [['X-A: 1\r\nX-Injected', '2']] }"""),
+         output="ERR_INVALID_ARG_VALUE"),
+    case("forged-crlf-header-value", FORGE.replace("PATCH", r"""{ headers: [['X-A', '1\r\nX-Injected: 2']] }"""),
+         output="ERR_INVALID_ARG_VALUE"),
+    case("forged-non-string-method", FORGE.replace("PATCH", "{ method: 123 }"),
+         code="SCRIPT_ERROR", message="malformed request"),
+    case("forged-non-string-url", FORGE.replace("PATCH", "{ url: { toString() { return 'INTERNAL'; } } }"),
+         code="SCRIPT_ERROR", message="malformed request"),
+    case("forged-non-string-header", FORGE.replace("PATCH", "{ headers: [['x-a', {}]] }"),
+         code="SCRIPT_ERROR", message="malformed request"),
+    case("forged-header-object", FORGE.replace("PATCH", "{ headers: { ab: 'c' } }"),
+         code="SCRIPT_ERROR", message="malformed request"),
+    case("forged-invalid-base64-body", FORGE.replace("PATCH", "{ body: { base64: '!!!not base64' } }"),
+         code="SCRIPT_ERROR", message="malformed request"),
+    case("forged-unpadded-base64-body", FORGE.replace("PATCH", "{ body: { base64: 'abc' } }"),
+         code="SCRIPT_ERROR", message="malformed request"),
+    case("forged-string-body", FORGE.replace("PATCH", "{ body: 'raw' }"),
+         code="SCRIPT_ERROR", message="malformed request"),
+    case("forged-file-url", FORGE.replace("PATCH", "{ url: 'file:///etc/passwd' }"),
+         code="NETWORK_BLOCKED", message="scheme is not allowed"),
+    case("binary-bodies-arrive-intact", """
+module.exports = async () => {
+  const bytes = new Uint8Array(256).map((_, i) => i);
+  const a = (await fetch('BASE/ok', { method: 'PUT', body: bytes })).status;
+  const b = (await require('axios').put('BASE/ok', bytes.buffer)).status;
+  let atobError;
+  try { atob('!!!'); } catch (e) { atobError = e.name; }
+  return [a, b, atobError];
+};""", output=[404, 404, "InvalidCharacterError"], received=2),
+    case("fetch-non-http-schemes", """
+module.exports = async () => {
+  const out = [];
+  for (const url of ['file:///etc/passwd', 'data:text/plain,hi', 'javascript:alert(1)', 'ftp://example.test/',
+      'blob:https://example.test/x', 'ws://example.test/', 'about:blank']) {
+    try { await fetch(url); out.push('fetched ' + url); } catch (e) { out.push(e.name + ': ' + e.message); }
+  }
+  return out;
+};""", output=["TypeError: fetch failed"] * 7),
+    case("axios-non-http-schemes", """
+const axios = require('axios');
+module.exports = async () => {
+  const out = [];
+  for (const url of ['file:///etc/passwd', 'data:text/plain,hi', 'javascript:alert(1)', 'ftp://example.test/']) {
+    try { await axios.get(url); out.push('fetched ' + url); } catch (e) { out.push(e.code); }
+  }
+  return out;
+};""", output=["ERR_BAD_REQUEST"] * 4),
+]
+
+
+@pytest.mark.parametrize("c", REQUESTS)
+async def test_malformed_requests_are_refused(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    result = await run_case(c, run_js, api_server)
+    for received in api_server.received:
+        assert not any(k.lower() == "x-injected" for k in received.headers), received.headers
+        assert "X-Injected" not in received.path and received.method in ("GET", "PUT", "POST")
+    if c.id == "binary-bodies-arrive-intact":
+        assert [r.body for r in api_server.received] == [bytes(range(256))] * 2
+    assert not [r for r in result.trace.requests if not r["url"].startswith("http")] or c.code == "NETWORK_BLOCKED"
+
+
+# ---- Proxies and getters handed to us -----------------------------------------------------------
+
+TRAPS = [
+    case("returned-proxy-with-a-throwing-trap", """
+module.exports = () => new Proxy({}, { ownKeys() { throw new Error('trap'); } });""",
+         code="SCRIPT_ERROR", message="trap"),
+    case("returned-proxy-nesting-forever", """
+const deep = () => new Proxy({}, { ownKeys: () => ['next'], getOwnPropertyDescriptor: () => ({ enumerable: true, configurable: true }),
+  get: (t, k) => (k === 'next' ? deep() : undefined) });
+module.exports = () => deep();""", code="INVALID_OUTPUT", message="nested more than 100 levels"),
+    case("returned-getter-that-changes", """
+let n = 0;
+module.exports = () => ({ get value() { n += 1; return n; } });""", output={"value": 2}),
+    case("returned-toJSON-that-throws", """
+module.exports = () => ({ toJSON() { throw new Error('toJSON says no'); } });""",
+         code="SCRIPT_ERROR", message="toJSON says no"),
+    case("thrown-proxy", """
+module.exports = () => { throw new Proxy({}, { get() { throw new Error('trap on the thrown value'); }, has() { return true; } }); };""",
+         code="SCRIPT_ERROR", message="trap on the thrown value"),
+    case("thrown-error-with-a-lying-message", """
+module.exports = () => { const e = new Error('x'); Object.defineProperty(e, 'message', { get() { return { toString() { throw new Error('lie'); } }; } }); throw e; };""",
+         code="SCRIPT_ERROR", message="lie"),
+    case("header-getter-that-throws", """
+module.exports = () => fetch('BASE/ok', { headers: { get authorization() { throw new Error('getter says no'); } } });""",
+         code="SCRIPT_ERROR", message="getter says no"),
+    case("init-proxy-for-fetch", """
+module.exports = () => fetch('BASE/ok', new Proxy({}, { get(t, k) { throw new Error('init trap ' + String(k)); } }));""",
+         code="SCRIPT_ERROR", message="init trap"),
+    case("axios-config-proxy", """
+const axios = require('axios');
+module.exports = () => axios(new Proxy({ url: 'BASE/ok' }, { ownKeys() { throw new Error('config trap'); } }));""",
+         code="SCRIPT_ERROR", message="config trap"),
+    case("console-log-of-hostile-objects", """
+module.exports = () => {
+  console.log(new Proxy({}, { ownKeys() { throw new Error('x'); } }), { get a() { throw new Error('y'); } },
+    Object.create(null), new Proxy(function () {}, {}), Symbol('s'), 10n);
+  return 'logged';
+};""", output="logged"),
+]
+
+
+@pytest.mark.parametrize("c", TRAPS)
+async def test_proxies_and_getters(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    await run_case(c, run_js, api_server)
+
+
+# ---- resource exhaustion ------------------------------------------------------------------------
+
+EXHAUSTION = [
+    case("100k-setTimeout-0", """
+module.exports = () => new Promise((resolve) => {
+  let n = 0;
+  const tick = () => { if (++n === 100000) resolve(n); };
+  for (let i = 0; i < 100000; i++) setTimeout(tick, 0);
+});""", output=100000),
+    case("setTimeout-0-rescheduling-forever", """
+module.exports = () => new Promise(() => { const again = () => setTimeout(again, 0); again(); });""",
+         code="TIMEOUT", message="time limit"),
+    case("setInterval-0-flood", """
+module.exports = () => new Promise(() => { for (let i = 0; i < 1000; i++) setInterval(() => {}, 0); });""",
+         code="TIMEOUT", message="time limit"),
+    case("a-million-awaits", """
+module.exports = async () => { let n = 0; for (let i = 0; i < 1e6; i++) { await null; n++; } return n; };""",
+         output=1000000),
+    case("doubling-string", """
+module.exports = () => { let s = 'x'; for (;;) s += s; };""", code="SCRIPT_ERROR", message="string"),
+    case("repeat-beyond-the-maximum-string-length", """
+module.exports = () => 'x'.repeat(2 ** 30).length;""", code="SCRIPT_ERROR", message="string"),
+    case("output-nested-100-levels-is-fine", """
+module.exports = () => { let v = []; for (let i = 0; i < 99; i++) v = [v]; return JSON.stringify(v).length; };""",
+         output=200),
+    case("output-nested-100-levels", """
+module.exports = () => { let v = 'leaf'; for (let i = 0; i < 100; i++) v = { v }; return v; };""",
+         output=None),  # checked separately below
+    case("output-nested-101-levels", """
+module.exports = () => { let v = 'leaf'; for (let i = 0; i < 101; i++) v = { v }; return v; };""",
+         code="INVALID_OUTPUT", message="nested more than 100 levels"),
+    case("output-depth-bomb", """
+module.exports = () => { let v = []; for (let i = 0; i < 100000; i++) v = [v]; return v; };""",
+         code="INVALID_OUTPUT", message="nested more than 100 levels"),
+    case("json-depth-bomb-parsed-in-the-script", """
+module.exports = () => JSON.parse('['.repeat(1e5) + ']'.repeat(1e5)).length;""", output=None),  # see below
+    case("requests-queued-in-one-tick", """
+module.exports = () => Promise.all(Array.from({ length: 10000 }, () => fetch('BASE/ok')));""",
+         code="NETWORK_BLOCKED", message="per-job limit"),
+]
+
+
+@pytest.mark.parametrize("c", EXHAUSTION)
+async def test_resource_exhaustion(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    if c.id == "output-nested-100-levels":
+        api_server.reply("GET", "/ok", json_body={})
+        result = await run_js(HELPERS + c.source, limits=LIMITS)
+        depth, value = 0, result.output
+        while isinstance(value, dict):
+            depth, value = depth + 1, value["v"]
+        assert (depth, value) == (100, "leaf"), result.error
+        return
+    if c.id == "json-depth-bomb-parsed-in-the-script":
+        # V8 parses it; QuickJS runs out of stack: both are clean, engine-specific outcomes.
+        result = await run_js(HELPERS + c.source, limits=LIMITS)
+        assert result.output == 1 or (code_of(result) == "SCRIPT_ERROR" and "call stack" in result.error.message)
+        return
+    limits = Limits(timeout=2.0, max_requests=5) if c.code == "TIMEOUT" or "requests" in c.id else LIMITS
+    result = await run_case(c, run_js, api_server, limits=limits)
+    assert len(result.trace.requests) <= 5
+
+
+async def test_nested_context(run_js) -> None:  # type: ignore[no-untyped-def]
+    walk = "module.exports = (c) => { let n = 0; while (c && c.a) { c = c.a; n++; } return n; }"
+
+    def nested(depth: int) -> dict[str, Any]:
+        root: dict[str, Any] = {}
+        node = root
+        for _ in range(depth):
+            node["a"] = {}
+            node = node["a"]
+        return root
+
+    assert (await run_js(walk, nested(300))).output == 300
+    deep = await run_js(walk, nested(50000))
+    assert code_of(deep) == "INVALID_INPUT" and "nested too deeply" in deep.error.message
+
+
+async def test_hostile_upstream_json_depth_bomb(run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    async def bomb(_: web.Request) -> web.Response:
+        return web.Response(text="[" * 200000 + "]" * 200000, content_type="application/json")
+
+    api_server.route("GET", "/bomb", bomb)
+    result = await run_js(f"""const axios = require('axios');
+      module.exports = async () => {{ const r = await axios.get('{api_server.base}/bomb');
+        return [typeof r.data, r.data.length] }}""", limits=LIMITS)
+    # axios parses silently: the nested array (V8) or, past QuickJS's stack, the text itself.
+    assert result.error is None, result.error
+    assert result.output in (["object", 1], ["string", 400000])
