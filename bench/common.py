@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,11 @@ METHOD_PLAIN = "(async ({ credentials }) => ({ accessToken: credentials.token.to
 METHOD_CONTEXT: dict[str, Any] = {"credentials": {"token": "abc"}}
 EXPECTED_OUTPUT = {"accessToken": "ABC"}
 
-# The HTTP bridge method: one GET to the local upstream, its JSON body in the output.
+# The HTTP bridge method: one GET to the local upstream (connectorParameters.url), its JSON body in
+# the output. Without a url it makes no request: the same module, so the same prelude (the prelude
+# depends on the names a module mentions), which makes "with the request - without" the bridge alone.
 FETCH_SOURCE = """export default async ({ credentials, connectorParameters }) => {
+  if (!connectorParameters.url) return { accessToken: 'up' + credentials.token.toUpperCase() }
   const response = await fetch(connectorParameters.url)
   const body = await response.json()
   return { accessToken: body.token + credentials.token.toUpperCase() }

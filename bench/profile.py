@@ -203,12 +203,10 @@ def _median_ms(fn: Callable[[], Any], n: int) -> float:
 
 
 def _shim_sources() -> list[tuple[str, str]]:
-    from importlib import resources
-
-    from js_runtime.prelude import SHIM_FILES
-
-    shims = resources.files("js_runtime") / "shims"
-    return [(name, (shims / name).read_text(encoding="utf-8")) for name in SHIM_FILES if (shims / name).is_file()]
+    """Every shim file, largest first."""
+    shims = ROOT / "js_runtime" / "shims"
+    files = [(path.name, path.read_text(encoding="utf-8")) for path in shims.glob("*.js")]
+    return sorted(files, key=lambda item: -len(item[1]))
 
 
 def _job_scripts() -> list[str] | None:
@@ -226,15 +224,25 @@ def _job_scripts() -> list[str] | None:
     return [*_start_scripts(call, DEFAULT_LIMITS), "__ce.poll()"]
 
 
+def _full_prelude() -> str:
+    """Every shim, as the prelude of a module that mentions all of them."""
+    try:
+        from js_runtime.prelude import prelude_source
+
+        return prelude_source()
+    except (ImportError, TypeError):  # the prelude module moved on: join the shims the same way
+        return "(function () {\n" + "\n".join(text for _, text in _shim_sources()) + "\n})();\n"
+
+
 def quickjs_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a QuickJS job, each timed on its own (medians)."""
     import quickjs
 
     from js_runtime.limits import DEFAULT_LIMITS
-    from js_runtime.prelude import prelude_source
 
-    prelude = prelude_source()
-    uncalled = prelude.rstrip().removesuffix("();")  # the same text as a function never called: compile only
+    scripts = _job_scripts()
+    full = _full_prelude()
+    prelude = scripts[0] if scripts else full
 
     def fresh() -> quickjs.Context:
         ctx = quickjs.Context()
@@ -249,27 +257,26 @@ def quickjs_phases(n: int) -> list[tuple[str, float]]:
 
     contexts = [loaded() for _ in range(n)]
     rows = [("new context + limits", _median_ms(fresh, n))]
-    rows.append(("free a context (prelude loaded)", _median_ms(lambda: contexts.pop(), n)))  # the last reference
-    rows.append(("prelude: compile only (wrapped, never called)", _median_ms(lambda: fresh().eval(uncalled), n)))
-    rows.append(("prelude: compile + run (what a job does)", _median_ms(lambda: fresh().eval(prelude), n)))
-    for name, text in _shim_sources():
-        rows.append((f"  compile {name} ({len(text) // 1024} KiB)",
-                     _median_ms(lambda t=text: fresh().eval(f"(function () {{\n{t}\n}})"), n)))
-    scripts = _job_scripts()
+    rows.append(("free a context (its prelude loaded)", _median_ms(lambda: contexts.pop(), n)))  # the last reference
+    rows.append((f"this job's prelude ({len(prelude) // 1024} KiB): compile + run",
+                 _median_ms(lambda: fresh().eval(prelude), n)))
     if scripts is not None:
-        def rest() -> None:
-            ctx = fresh()
-            ctx.eval(prelude)
+        rest_times: list[float] = []
+        for _ in range(n):
+            ctx = loaded()
             started = time.perf_counter()
             for script in scripts[1:]:
                 ctx.eval(script)
                 while ctx.execute_pending_job():
                     pass
             rest_times.append(time.perf_counter() - started)
-        rest_times: list[float] = []
-        for _ in range(n):
-            rest()
-        rows.append(("configure + start (method module) + poll", Stats.of(rest_times).ms))
+        rows.append(("configure + start (the method module) + poll", Stats.of(rest_times).ms))
+    uncalled = full.rstrip().removesuffix("();")  # the same text as a function never called: compile only
+    rows.append((f"every shim ({len(full) // 1024} KiB): compile + run", _median_ms(lambda: fresh().eval(full), n)))
+    rows.append(("every shim: compile only (wrapped, never called)", _median_ms(lambda: fresh().eval(uncalled), n)))
+    for name, text in _shim_sources():
+        rows.append((f"  compile {name} ({len(text) // 1024} KiB)",
+                     _median_ms(lambda t=text: fresh().eval(f"(function () {{\n{t}\n}})"), n)))
     return rows
 
 
@@ -277,10 +284,9 @@ async def v8_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a V8 job, each timed on its own (medians)."""
     import py_mini_racer
 
-    from js_runtime.prelude import prelude_source
-
     loop = asyncio.get_running_loop()
-    prelude = prelude_source()
+    scripts = _job_scripts()
+    prelude = scripts[0] if scripts else _full_prelude()
     rows: list[tuple[str, float]] = []
 
     opened, closed, evals, preludes = [], [], [], []
@@ -300,7 +306,7 @@ async def v8_phases(n: int) -> list[tuple[str, float]]:
         closed.append(time.perf_counter() - started)
     rows.append(("new isolate + context (mini_racer(loop).__enter__)", Stats.of(opened).ms))
     rows.append(("one eval round trip (`1`, awaited on the loop)", Stats.of(evals).ms))
-    rows.append(("prelude: compile + run", Stats.of(preludes).ms))
+    rows.append((f"this job's prelude ({len(prelude) // 1024} KiB): compile + run", Stats.of(preludes).ms))
     rows.append(("close the isolate", Stats.of(closed).ms))
     return rows
 
@@ -336,7 +342,8 @@ COMMON_SHARES = {
     "lane threads: engine work and its Python wrapper (_WorkItem.run)": r"^_WorkItem\.run ",
     "event-loop thread (BaseEventLoop._run_once)": r"^BaseEventLoop\._run_once ",
     "JSON encode/decode (json/)": r"\(json/",
-    "run_method's bridge loop in Python (session.py, excl. engine)": r"^(_drive|_poll|_start_scripts|_collect_logs|_outcome|_js_string) \(js_runtime/session.py\)",
+    "run_method's bridge loop in Python (session.py, excl. engine)":
+        r"^(_drive|_poll|_start_scripts|_collect_logs|_outcome|_js_string) \(js_runtime/session.py\)",
 }
 FRONTEND_SHARES = {
     "aiohttp HTTP server (web_protocol)": r"\(aiohttp/web_protocol.py\)",

@@ -129,7 +129,8 @@ def rows_and_targets(data: dict[str, Any]) -> tuple[list[Row], list[Target]]:
     # 5. scale
     for kind, result in data["scale"].items():
         jobs, delay = result["jobs"], result["delay"]
-        rows.append(Row(SECTIONS[4], f"{NAMES[kind]}: {jobs} jobs in flight, {delay:g} s upstream each (wall, peak RSS)",
+        what = f"{NAMES[kind]}: {jobs} jobs in flight, {delay:g} s upstream each (wall, peak RSS)"
+        rows.append(Row(SECTIONS[4], what,
                         f"{result['wall']:.2f} s, {_mb(result['peak_rss'])}",
                         f"upstream {delay:g} s; idle RSS {_mb(result['idle_rss'])}", _x(result["wall"] / delay)))
         reduced = "" if (jobs, delay) == (1000, 1.0) else f" (this run: {jobs} jobs, {delay:g} s)"
@@ -190,7 +191,8 @@ def cold_start_note(data: dict[str, Any]) -> str:
             "fresh worker can kill it (mini-racer's first isolates created on two lanes at once: V8 CHECK "
             "!IsConfigurablePoolInitialized(), SIGTRAP, ENGINE_CRASHED).")
     if crashed:
-        text += " In this run that priming itself crashed workers: " + ", ".join(f"{k} ({v})" for k, v in crashed.items())
+        where = ", ".join(f"{k} ({v})" for k, v in crashed.items())
+        text += f" In this run that priming itself crashed workers: {where}."
     else:
         text += " In this run the priming saw no crash."
     return text

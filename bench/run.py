@@ -1,8 +1,7 @@
 """The bench command: every section in one run, each figure beside its baseline, targets, report.
 
-    python -m bench                 the full run (soak: 2,000 jobs per engine; see --soak)
-    python -m bench --soak          the full run with the full soak (20,000 jobs per engine)
-    python -m bench --quick         counts and durations / 10 (a few minutes)
+    python -m bench                 the full run (about 6 minutes on 2 cores; soak: 20,000 jobs per engine)
+    python -m bench --quick         counts / 10 (about 1.5 minutes)
     python -m bench --smoke         a handful of jobs per section (seconds; the smoke test runs it)
     options: --loadgen auto|wrk|python, --out DIR (default bench/; --smoke: a temporary directory),
              --no-chart
@@ -18,7 +17,7 @@ import asyncio
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ class Plan:
 PLANS = {
     "full": Plan("full", inproc_jobs=1000, bridge_jobs=400, node_spawn_jobs=40, node_vm_jobs=2000, connections=16,
                  load_seconds=10, warmup_seconds=2, scale_jobs=1000, scale_delay_ms=1000,
-                 soak_total=2000, soak_first=200),
+                 soak_total=20000, soak_first=2000),
     "quick": Plan("quick", inproc_jobs=100, bridge_jobs=40, node_spawn_jobs=5, node_vm_jobs=200, connections=16,
                   load_seconds=3, warmup_seconds=1, scale_jobs=100, scale_delay_ms=1000,
                   soak_total=2000, soak_first=200),
@@ -58,7 +57,6 @@ PLANS = {
                   load_seconds=0.3, warmup_seconds=0, scale_jobs=10, scale_delay_ms=200,
                   soak_total=40, soak_first=10, soak_connections=4, soak_batches=2, settle_seconds=0.1),
 }
-FULL_SOAK = {"soak_total": 20000, "soak_first": 2000}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="counts and durations / 10")
     mode.add_argument("--smoke", action="store_true", help="a handful of jobs per section (the smoke test)")
-    parser.add_argument("--soak", action="store_true", help="the full soak: 20,000 jobs per engine (~15 min more)")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
                         help="HTTP load for section 2: wrk if installed (auto; --smoke: python), else the Python "
                              "generator")
@@ -84,8 +81,6 @@ def _say(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     plan = PLANS["smoke" if args.smoke else "quick" if args.quick else "full"]
-    if args.soak:
-        plan = replace(plan, **FULL_SOAK)
     # wrk runs whole seconds: the smoke run's 0.3 s loads take the Python generator unless told otherwise.
     tool = service.pick_tool("python" if args.smoke and args.loadgen == "auto" else args.loadgen)
     out = args.out or (Path(tempfile.mkdtemp(prefix="bench-smoke-")) if args.smoke else BENCH_DIR)

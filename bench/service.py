@@ -26,9 +26,9 @@ from typing import Any
 from bench import wrk
 from bench.common import (
     FETCH_CONNECTOR,
-    ChildServer,
     PYTHON,
     ROOT,
+    ChildServer,
     RssSampler,
     dump_json,
     job_body,
@@ -114,7 +114,8 @@ def prime(url: str, body: dict[str, Any], workers: int, attempts: int = 5) -> in
     raise RuntimeError(f"could not get one job through each of {workers} workers: {results}")
 
 
-def _verify(name: str, result: Load, before: dict[str, float] | None = None, after: dict[str, float] | None = None) -> Load:
+def _verify(name: str, result: Load, before: dict[str, float] | None = None,
+            after: dict[str, float] | None = None) -> Load:
     """Every response must be a 200 with a succeeded job (wrk: checked through the service's /metrics)."""
     failed = int(result["failed_jobs"])
     if before is not None and after is not None:

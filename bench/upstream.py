@@ -27,7 +27,8 @@ async def main(port: int) -> None:
     app.router.add_get("/sleep", sleep)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)  # 1000 connections at once: none may wait on SYN retries
+    # 1000 connections at once: none may wait on a SYN retry because the accept queue was full
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
     await site.start()
     host, bound = runner.addresses[0][:2]
     print(f"upstream: listening on http://{host}:{bound}", file=sys.stderr, flush=True)

@@ -20,6 +20,19 @@ def schema_problems(schema: Mapping[str, Any] | None, value: Any, label: str) ->
     return problems
 
 
+def json_type(value: Any) -> str:
+    """The JSON type name of a value, for error messages that must not show the value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
 def _describe(error: jsonschema.ValidationError, path: str) -> str:
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in (error.instance or {})]

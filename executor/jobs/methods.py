@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from executor.connector.response_handlers import compile_response_handlers, decide
-from executor.connector.schemas import schema_problems
+from executor.connector.schemas import json_type, schema_problems
 from executor.errors import (
     AccessTokenExpired,
     ConnectionTestFailed,
@@ -31,7 +31,7 @@ _RETRY_MARGIN_SECONDS = 1.0
 def require_object(value: Any, method: str) -> dict[str, Any]:
     """Methods that return credentials or configuration must return an object."""
     if not isinstance(value, dict):
-        raise InvalidOutput(f"{method} must return an object, got {_json_type(value)}")
+        raise InvalidOutput(f"{method} must return an object, got {json_type(value)}")
     return value
 
 
@@ -110,7 +110,7 @@ async def _test_once(ctx: JobContext) -> Any:
     services = {"responseHandlers": lambda response: decide(handlers, variables, response)} if handlers else {}
     value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
     if not value:
-        raise ConnectionTestFailed(f"the connection test returned {_json_type(value)} {value!r}"[:200])
+        raise ConnectionTestFailed(f"the connection test returned {json_type(value)} {value!r}"[:200])
     return value
 
 
@@ -149,16 +149,6 @@ async def call_implemented(ctx: JobContext, name: str, **extra: Any) -> Any:
     return await ctx.call(impl, ctx.context(**extra))
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 # Filled by executor.oauth: auth type -> its standard refresh.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from executor.connector.schemas import json_type
 from executor.errors import InvalidOutput
 
 METHOD = "getOAuthConfig"
@@ -105,17 +106,6 @@ class OAuth1Config:
         return (self.consumer_secret,)
 
 
-def json_type(value: Any) -> str:
-    """The JSON type name of a value, for error messages that must not show the value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _invalid(key: str, problem: str) -> InvalidOutput:

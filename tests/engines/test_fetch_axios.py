@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from support.docs_examples import example
 
 from executor.errors import NetworkError
 from js_runtime.http import HttpRequest, HttpResponse
@@ -549,169 +550,21 @@ DNS_CASES = [
 ]
 
 
-# ---- the docs' examples (/work/shared/docs), verbatim; their hosts are rewritten to the local server ----
+# ---- the docs' examples, read unchanged from ../shared/docs; their hosts are rewritten to the local server ----
 
-DOC_GET_CREDENTIALS = """
-// File: auth/get-credentials-from-connection-parameters.js
-import axios from 'axios'
+DOC_GET_CREDENTIALS = example("auth-method-get-credentials-from-connection-parameters", "auth/get-credentials-from-connection-parameters.js")
 
-export default async function getCredentialsFromConnectionParameters({
-  connectionParameters,
-}) {
-  const { email, password } = connectionParameters
-  const res = await axios.post('https://api.example.com/v1/get-token', {
-    email,
-    password,
-  })
-  const accessToken = res.data?.access_token
+DOC_REFRESH = example("auth-method-refresh-credentials", "auth/refresh-credentials.js")
 
-  if (!accessToken) {
-    throw new Error('Failed to get access token')
-  }
+DOC_OAUTH_TOKEN_DATA = example("auth-type-oauth2", "auth/get-token-data.js")
 
-  return { accessToken }
-}
-"""
+DOC_OAUTH_USERINFO = example("auth-type-oauth2", "auth/get-credentials-from-token-response.js")
 
-DOC_REFRESH = """
-// File: auth/refresh-credentials.js
-import axios from 'axios'
+DOC_OAUTH_REFRESH = example("auth-type-oauth2", "auth/refresh-credentials.js")
 
-export default async function refreshToken({
-  credentials,
-  connectorParameters,
-}) {
-  const response = await axios.post(
-    `https://api.example.com/v1/generate-token`,
-    {},
-    {
-      auth: {
-        username: connectorParameters.clientId,
-        password: connectorParameters.clientSecret,
-      },
-    },
-  )
-
-  const accessToken = response.data?.access_token
-
-  if (!accessToken) {
-    throw new Error('Failed to get access token')
-  }
-
-  return { accessToken }
-}
-"""
-
-DOC_OAUTH_TOKEN_DATA = """
-// File: auth/get-token-data.js
-exports.getTokenData = async function({
-  connectorParameters,
-  connectionParameters,
-  codeVerifier,
-  queryParameters,
-  redirectUri
-}) {
-  // Custom implementation of token retrieval
-  const response = await fetch(connectorParameters.tokenUri, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded'
-    },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: queryParameters.code,
-      redirect_uri: redirectUri,
-      client_id: connectorParameters.clientId,
-      client_secret: connectorParameters.clientSecret,
-      code_verifier: codeVerifier
-      // Add any custom parameters here
-    })
-  });
-
-  return await response.json();
-};
-"""
-
-DOC_OAUTH_USERINFO = """
-// File: auth/get-credentials-from-token-response.js
-exports.getCredentialsFromTokenResponse = async function({
-  connectorParameters,
-  connectionParameters,
-  queryParameters,
-  tokenResponse
-}) {
-  // You can transform the token response or make additional API calls
-
-  // For example, get user information
-  const userInfoResponse = await fetch('https://api.example.com/userinfo', {
-    headers: {
-      'Authorization': `Bearer ${tokenResponse.access_token}`
-    }
-  });
-
-  const userInfo = await userInfoResponse.json();
-
-  // Return combined credentials
-  return {
-    // Include fields from token response if needed
-    access_token: tokenResponse.access_token,
-    refresh_token: tokenResponse.refresh_token,
-    // Add custom fields
-    userId: userInfo.id,
-    userName: userInfo.name
-  };
-};
-"""
-
-DOC_OAUTH_REFRESH = """
-// File: auth/refresh-credentials.js
-exports.refreshCredentials = async function({
-  connectorParameters,
-  connectionParameters,
-  credentials
-}) {
-  // Custom implementation for refreshing tokens
-  const response = await fetch(connectorParameters.tokenUri, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded'
-    },
-    body: new URLSearchParams({
-      grant_type: 'refresh_token',
-      refresh_token: credentials.refresh_token,
-      client_id: connectorParameters.clientId,
-      client_secret: connectorParameters.clientSecret
-      // Add any custom parameters here
-    })
-  });
-
-  const refreshResponse = await response.json();
-
-  // Return the new credentials (they will be merged with existing credentials)
-  return {
-    access_token: refreshResponse.access_token,
-    // Include refresh_token if it was returned
-    refresh_token: refreshResponse.refresh_token || credentials.refresh_token,
-    // Update expiration if available
-    expires_at: refreshResponse.expires_in
-      ? Date.now() + (refreshResponse.expires_in * 1000)
-      : undefined
-  };
-};
-"""
-
-DOC_CLIENT_CREDENTIALS_TEST = """
-// File: auth/test.js
-exports.test = async function(context) {
-  try {
-    // Make a simple API request that requires authentication
-    const response = await context.apiClient.get('/user/profile');
-    return response.status === 200;
-  } catch (error) {
-    return false;
-  }
-}
-"""
+DOC_CLIENT_CREDENTIALS_TRANSFORM = example("auth-type-client-credentials",
+                                           "auth/get-credentials-from-connection-parameters.js")
+DOC_CLIENT_CREDENTIALS_TEST = example("auth-type-client-credentials", "auth/test.js")
 
 CONNECTOR = {"clientId": "cid", "clientSecret": "s3cret", "tokenUri": "https://auth.example.com/oauth2/token"}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -753,6 +606,8 @@ DOC_CASES = [
          routes=(Route("POST", "/oauth2/token", json={"access_token": "at-2"}),),
          sent=Sent("POST", "/oauth2/token", FORM,
                    b"grant_type=refresh_token&refresh_token=rt-old&client_id=cid&client_secret=s3cret")),
+    Case("doc_client_credentials_transform", DOC_CLIENT_CREDENTIALS_TRANSFORM,
+         output={"apiKey": "k-1", "authHeader": "Bearer k-1"}, context={"connectionParameters": {"apiKey": "k-1"}}),
     Case("doc_client_credentials_test_ok", DOC_CLIENT_CREDENTIALS_TEST, output=True,
          context={"__apiClient": DOC_API_CLIENT}, routes=(Route("GET", "/v1/user/profile", json={"id": 1}),),
          sent=Sent("GET", "/v1/user/profile", {"authorization": "Bearer key-1", "content-type": "application/json",

@@ -23,6 +23,7 @@ import pytest
 import yaml
 from aiohttp import web
 from oauthlib.oauth1.rfc5849 import signature as rfc5849
+from support.docs_examples import example
 from support.oauth_provider import RegisteredClient, RunningProvider, running_provider
 from yarl import URL
 
@@ -262,58 +263,9 @@ async def test_token_requests_as_the_server_received_them(run_connector, api_ser
     assert fields(renewal) == {"grant_type": "refresh_token", "refresh_token": "rt-1", **client_auth}
 
 
-DOCS_GET_TOKEN_DATA = """
-exports.getTokenData = async function({
-  connectorParameters,
-  connectionParameters,
-  codeVerifier,
-  queryParameters,
-  redirectUri
-}) {
-  // Custom implementation of token retrieval
-  const response = await fetch(connectorParameters.tokenUri, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded'
-    },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code: queryParameters.code,
-      redirect_uri: redirectUri,
-      client_id: connectorParameters.clientId,
-      client_secret: connectorParameters.clientSecret,
-      code_verifier: codeVerifier
-      // Add any custom parameters here
-    })
-  });
+DOCS_GET_TOKEN_DATA = example("auth-type-oauth2", "auth/get-token-data.js")
 
-  return await response.json();
-};
-"""
-
-DOCS_GET_CREDENTIALS = """
-exports.getCredentialsFromTokenResponse = async function({
-  connectorParameters,
-  connectionParameters,
-  queryParameters,
-  tokenResponse
-}) {
-  const userInfoResponse = await fetch('https://api.example.com/userinfo', {
-    headers: {
-      'Authorization': `Bearer ${tokenResponse.access_token}`
-    }
-  });
-
-  const userInfo = await userInfoResponse.json();
-
-  return {
-    access_token: tokenResponse.access_token,
-    refresh_token: tokenResponse.refresh_token,
-    userId: userInfo.id,
-    userName: userInfo.name
-  };
-};
-"""
+DOCS_GET_CREDENTIALS = example("auth-type-oauth2", "auth/get-credentials-from-token-response.js")
 
 
 def docs_connector() -> dict[str, str]:
