@@ -234,6 +234,22 @@ def _full_prelude() -> str:
         return "(function () {\n" + "\n".join(text for _, text in _shim_sources()) + "\n})();\n"
 
 
+async def lane_hop_ms(n: int) -> float:
+    """One awaited round trip to a lane thread and back (Lane.run of a no-op)."""
+    from js_runtime.lanes import LanePool
+
+    pool = LanePool()
+    lane = pool.acquire()
+    samples = []
+    for _ in range(n + 20):
+        started = time.perf_counter()
+        await lane.run(int)
+        samples.append(time.perf_counter() - started)
+    pool.release(lane)
+    pool.close()
+    return Stats.of(samples[20:]).ms
+
+
 def quickjs_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a QuickJS job, each timed on its own (medians)."""
     import quickjs
@@ -323,7 +339,9 @@ def _md(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _frames_section(title: str, profile: Profile, n: int = 12) -> str:
-    ours = [(f, s) for f, s in profile.inclusive(_ours)][:n]
+    # the entry frames every sample passes through say nothing: leave them out
+    ours = [(f, s) for f, s in profile.inclusive(_ours)
+            if s < 0.995 and not f.startswith(("<module> ", "main ", "ours_call.<locals>.job "))][:n]
     return "\n\n".join([
         f"#### {title}: {profile.total} samples",
         "Our frames, inclusive (time in the frame and below it):\n\n" + _md(["share", "frame"], _pct(ours)),
@@ -453,8 +471,10 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     print("profile: job cost and phases", file=sys.stderr, flush=True)
     jobs = asyncio.run(inproc.engine_floor(100))
-    qjs_phases = quickjs_phases(args.phase_jobs)
-    v8_rows = asyncio.run(v8_phases(args.phase_jobs))
+    hop = ("one lane hop: await Lane.run(no-op) (QuickJS: one per step, plus open; V8: open, close)",
+           asyncio.run(lane_hop_ms(args.phase_jobs * 5)))
+    qjs_phases = [*quickjs_phases(args.phase_jobs), hop]
+    v8_rows = [*asyncio.run(v8_phases(args.phase_jobs)), hop]
     sections = [
         "# Where the time goes",
         f"`python -m bench.profile` ({machine_info()['date']}, {machine_info()['cores']} cores, "

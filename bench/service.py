@@ -35,6 +35,7 @@ from bench.common import (
     python_server,
     running,
     serve_server,
+    tree_pids,
     tree_rss_bytes,
 )
 
@@ -76,6 +77,12 @@ def load(url: str, body: dict[str, Any], *, tool: str, connections: int, seconds
     if out.returncode != 0:
         raise RuntimeError(f"load generator failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout)
+
+
+def upstream_stats(url: str, reset: bool = False) -> dict[str, int]:
+    """The upstream's /sleep counters: served, and the most requests it had in flight at once."""
+    with urllib.request.urlopen(f"{url}/stats{'?reset=1' if reset else ''}", timeout=10) as response:
+        return json.loads(response.read())
 
 
 def job_outcomes(url: str) -> dict[str, float]:
@@ -127,11 +134,30 @@ def _verify(name: str, result: Load, before: dict[str, float] | None = None,
     return result
 
 
-def _under_load(server_url: str, name: str, body: dict[str, Any], *, tool: str, connections: int,
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _under_load(server: ChildServer, name: str, body: dict[str, Any], *, tool: str, connections: int,
                 seconds: float, warmup: float, metrics: bool) -> Load:
-    before = job_outcomes(server_url) if metrics else None
-    result = load(server_url, body, tool=tool, connections=connections, seconds=seconds, warmup=warmup)
-    after = job_outcomes(server_url) if metrics else None
+    """Warm-up load, then the measured load; with the CPU time each process of the server spent per
+    request during the measured part (front-end: the server process; workers: its children)."""
+    if warmup > 0:
+        load(server.url, body, tool=tool, connections=connections, seconds=warmup)
+    before = job_outcomes(server.url) if metrics else None
+    pids = tree_pids(server.pid)
+    cpu_before = {pid: cpu_seconds(pid) for pid in pids}
+    result = load(server.url, body, tool=tool, connections=connections, seconds=seconds)
+    spent = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
+    after = job_outcomes(server.url) if metrics else None
+    requests = max(1, int(result["requests"]))
+    result["cpu_front_ms"] = spent[server.pid] * 1000 / requests
+    result["cpu_workers_ms"] = sum(v for pid, v in spent.items() if pid != server.pid) * 1000 / requests
     return _verify(name, result, before, after)
 
 
@@ -145,12 +171,12 @@ def frontend(*, connectors: Path, log_dir: Path, tool: str, connections: int, se
     results: dict[str, Load] = {}
     with running(servers):
         bare = servers[0]
-        results["bare"] = _under_load(bare.url, "bare app", job_body("quickjs"), tool=tool, connections=connections,
+        results["bare"] = _under_load(bare, "bare app", job_body("quickjs"), tool=tool, connections=connections,
                                       seconds=seconds, warmup=warmup, metrics=False)
         for (engine, workers), serve in zip(configs, servers[1:], strict=True):
             name = f"serve.{engine}.{workers}w"
             crashes = prime(serve.url, job_body(engine), workers)
-            results[name] = _under_load(serve.url, name, job_body(engine), tool=tool, connections=connections,
+            results[name] = _under_load(serve, name, job_body(engine), tool=tool, connections=connections,
                                         seconds=seconds, warmup=warmup, metrics=True)
             results[name]["rss_after"] = tree_rss_bytes(serve.pid)
             results[name]["cold_start_crashes"] = crashes
@@ -169,12 +195,15 @@ def scale(*, jobs: int, delay_ms: int, upstream: str, connectors: Path, log_dir:
         for engine, serve in zip(ENGINES, servers, strict=True):
             body = job_body(engine, connector=FETCH_CONNECTOR, url=f"{upstream}/sleep?ms={delay_ms}")
             crashes = prime(serve.url, job_body(engine), CORES)
+            upstream_stats(upstream, reset=True)
             idle = tree_rss_bytes(serve.pid)
             with RssSampler(serve.pid, interval=0.05) as sampler:
                 result = load(serve.url, body, tool="python", connections=jobs, requests=jobs)
                 time.sleep(0.2)
             _verify(f"scale {engine}", result)
-            results[engine] = {"wall": result["elapsed"], "jobs": result["requests"], "peak_rss": sampler.peak,
+            seen = upstream_stats(upstream)
+            results[engine] = {"upstream_peak": seen["peak_in_flight"], "upstream_served": seen["served"],
+                               "wall": result["elapsed"], "jobs": result["requests"], "peak_rss": sampler.peak,
                                "idle_rss": idle, "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
                                "series": sampler.samples, "delay": delay_ms / 1000, "cold_start_crashes": crashes}
     return results

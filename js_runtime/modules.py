@@ -47,14 +47,19 @@ def load_module(source: str, filename: str) -> ModuleCode:
 
 @functools.lru_cache(maxsize=1024)
 def _load_cached(source: str, filename: str) -> ModuleCode:
-    data = source.encode("utf-8")
+    try:
+        data = source.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConnectorInvalid(f"{filename}: not valid Unicode text (a lone surrogate)") from None
     tree = Parser(_LANGUAGE).parse(data)
     _raise_on_syntax_error(tree.root_node, filename)
     edits: list[_Edit] = []
     tail: list[str] = []
     is_esm = False
     for stmt in tree.root_node.named_children:
-        if stmt.type == "import_statement":
+        if stmt.type == "hash_bang_line":  # only valid first in a file; the factory wraps the file
+            edits.append(_Edit(stmt.start_byte, stmt.end_byte, ""))
+        elif stmt.type == "import_statement":
             is_esm = True
             edits.append(_Edit(stmt.start_byte, stmt.end_byte, _rewrite_import(stmt, data, filename)))
         elif stmt.type == "export_statement":
@@ -155,7 +160,12 @@ def _rewrite_export(stmt: Node, data: bytes, filename: str) -> tuple[_Edit, list
         local = _text(spec.child_by_field_name("name"), data)  # type: ignore[arg-type]
         alias = spec.child_by_field_name("alias")
         exported = _text(alias, data) if alias else local
-        target = "module.exports.default" if exported == "default" else f"exports.{exported}"
+        if exported in ("default", '"default"', "'default'"):
+            target = "module.exports.default"
+        elif alias is not None and alias.type == "string":  # export { x as "any name" }
+            target = f"exports[{exported}]"
+        else:
+            target = f"exports.{exported}"
         assignments.append(f"{target} = {local};")
     return _Edit(stmt.start_byte, stmt.end_byte, ""), assignments
 

@@ -90,6 +90,7 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
                  trace: Trace, deadline: float) -> Any:
     loop = asyncio.get_running_loop()
     in_flight: dict[asyncio.Task[HttpResponse], int] = {}
+    served = 0
     try:
         while True:
             _collect_logs(snapshot, trace, limits)
@@ -98,6 +99,11 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
             answers = []
             for item in snapshot["requests"]:
                 if "service" in item:
+                    # The apiClient asks at most twice per request (sign it, judge its response): more asks
+                    # were forged by the script, and a flood of them would keep the event loop busy.
+                    served += 1
+                    if served > 2 * limits.max_requests:
+                        raise ScriptError("the script asked the executor's services more often than it may make requests")
                     answers.append({"id": item["id"], "response": _serve(call.services, item)})
                     continue
                 _count_request(trace, limits)
@@ -275,9 +281,9 @@ def _reachable_names(call: MethodCall) -> frozenset[str]:
 def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
     options = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
     try:
-        context = _js_string(json.dumps(call.context))
+        context = _js_string(json.dumps(call.context, allow_nan=False))  # NaN/Infinity: not JSON to JS
     except (RecursionError, ValueError, TypeError):
-        raise InvalidInput("the method's context is not JSON or is nested too deeply") from None
+        raise InvalidInput("the method's context is not JSON (a non-finite number?) or is nested too deeply") from None
     return [
         prelude_for(_reachable_names(call)),
         f"__ce.configure({_js_string(json.dumps(options))})",
@@ -324,9 +330,9 @@ def _well_formed(snapshot: Any) -> bool:
 
 def _dumps(value: Any, what: str) -> str:
     try:
-        return json.dumps(value)
+        return json.dumps(value, allow_nan=False)
     except (RecursionError, ValueError, TypeError):
-        raise ScriptError(f"{what} is nested too deeply to serialise") from None
+        raise ScriptError(f"{what} cannot be serialised as JSON (nested too deeply or not finite)") from None
 
 
 def _js_string(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
@@ -119,6 +120,10 @@ def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
 
 def _error_line(text: str) -> str:
     """mini-racer's message repeats the source line; keep V8's `Name: message` line."""
+    # "<anonymous>:LINE: Name: message" comes first, then the source line (which may contain ": ").
+    located = re.match(r"<anonymous>:\d+: ([^\n]+)", text)
+    if located:
+        return located.group(1).strip()
     for line in text.splitlines():
         if ": " in line and not line.startswith("<anonymous>") and not line.startswith("    at "):
             return line.strip()

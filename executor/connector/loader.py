@@ -29,7 +29,7 @@ from executor.connector.spec import (
     Connector,
     MethodImpl,
 )
-from executor.errors import ConnectorInvalid
+from executor.errors import ConnectorInvalid, InvalidOutput
 from executor.formulas import compile_mapping
 from js_runtime.modules import load_module
 
@@ -55,7 +55,8 @@ def load_connector_files(files: Mapping[str, str], default_key: str = "inline") 
     """Load a connector from its files' texts; identical content is parsed only once."""
     digest = hashlib.sha256()
     for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
+        # surrogatepass: a lone surrogate (valid in JSON) is reported by the parsers, not here
+        digest.update(name.encode(errors="surrogatepass") + b"\0" + files[name].encode(errors="surrogatepass") + b"\0")
     return _load_cached(digest.hexdigest(), tuple(sorted(files.items())), default_key)
 
 
@@ -66,6 +67,7 @@ def _load_cached(content_hash: str, items: tuple[tuple[str, str], ...], default_
     if spec_name is None:
         raise ConnectorInvalid("spec.yml: missing")
     spec = _parse_yaml(files[spec_name], spec_name)
+    _check_shape(spec, spec_name)
     if not isinstance(spec, dict):
         raise ConnectorInvalid(f"{spec_name}: must be a mapping")
     auth = spec.get("auth")
@@ -95,11 +97,39 @@ def kebab_case(name: str) -> str:
 def _parse_yaml(text: str, filename: str) -> Any:
     try:
         return yaml.safe_load(text)
+    except (ValueError, RecursionError) as exc:  # e.g. an integer past Python's digit limit, deep nesting
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else "a value cannot be read"
+        raise ConnectorInvalid(f"{filename}: YAML does not parse: {problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConnectorInvalid(f"{filename}{where}: YAML does not parse: {problem}") from None
+
+
+# spec.yml as a tree (YAML aliases expanded): recursive aliases and alias "bombs" must not reach the
+# schema validator, which would recurse forever or take exponential time. The limits of mappings,
+# with room in depth for the spec around them.
+_SPEC_MAX_DEPTH = 128
+_SPEC_MAX_VALUES = 50_000
+
+
+def _check_shape(value: Any, filename: str) -> None:
+    """Raise ConnectorInvalid if `value`, expanded as a tree, is too deep or has too many values."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > _SPEC_MAX_DEPTH:
+            raise ConnectorInvalid(f"{filename}: nested deeper than {_SPEC_MAX_DEPTH} levels "
+                                   "(or a YAML alias refers to itself)")
+        if count > _SPEC_MAX_VALUES:
+            raise ConnectorInvalid(f"{filename}: more than {_SPEC_MAX_VALUES} values (counting YAML aliases)")
+        if isinstance(node, dict):
+            stack.extend((item, depth + 1) for pair in node.items() for item in pair)
+        elif isinstance(node, list):
+            stack.extend((item, depth + 1) for item in node)
 
 
 class _SpecReader:
@@ -192,7 +222,10 @@ def _mapping_impl(name: str, source: str, value: Any) -> MethodImpl:
     handlers = None
     if name == "makeApiClient" and isinstance(value, dict) and "responseHandlers" in value:
         value = dict(value)
-        handlers = compile_response_handlers(value.pop("responseHandlers"), source)
+        try:
+            handlers = compile_response_handlers(value.pop("responseHandlers"), source)
+        except InvalidOutput as exc:  # the same check on a JS method's output is that output's error
+            raise ConnectorInvalid(exc.message) from None
     return MethodImpl(name, "mapping", source, mapping=compile_mapping(value, source=source),
                       response_handlers=handlers)
 

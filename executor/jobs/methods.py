@@ -21,6 +21,7 @@ from executor.errors import (
 )
 from executor.formulas import Formula
 from executor.jobs.context import JobContext
+from js_runtime.session import Service
 
 MethodRunner = Callable[[JobContext], Awaitable[Any]]
 
@@ -107,7 +108,13 @@ async def _test_once(ctx: JobContext) -> Any:
     js_config = {k: v for k, v in client.items() if k != "responseHandlers"}
     js_config["responseHandlers"] = handlers is not None
     js_config["__retryBudgetMs"] = max(0, int((ctx.remaining() - _RETRY_MARGIN_SECONDS) * 1000))
-    services = {"responseHandlers": lambda response: decide(handlers, variables, response)} if handlers else {}
+    services: dict[str, Service] = {}
+    if handlers is not None:
+        services["responseHandlers"] = lambda response: decide(handlers, variables, response)
+    signer = API_CLIENT_SIGNERS.get(ctx.auth.type)
+    if signer is not None:
+        services["signRequest"] = await signer(ctx)
+        js_config["signRequests"] = True
     value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
     if not value:
         raise ConnectionTestFailed(f"the connection test returned {json_type(value)} {value!r}"[:200])
@@ -153,3 +160,5 @@ async def call_implemented(ctx: JobContext, name: str, **extra: Any) -> Any:
 
 # Filled by executor.oauth: auth type -> its standard refresh.
 STANDARD_REFRESH: dict[str, MethodRunner] = {}
+# Filled by executor.oauth: auth type -> a factory of the service that signs each apiClient request.
+API_CLIENT_SIGNERS: dict[str, Callable[[JobContext], Awaitable[Service]]] = {}

@@ -32,7 +32,8 @@ __all__ = [
 
 
 def install() -> None:
-    """Fill executor.jobs' registries: AUTHORIZE, CONNECT, OAUTH_METHODS and STANDARD_REFRESH.
+    """Fill executor.jobs' registries: AUTHORIZE, CONNECT, OAUTH_METHODS, STANDARD_REFRESH and
+    API_CLIENT_SIGNERS.
 
     Idempotent. Imports executor.jobs lazily: executor.jobs.runner calls this at import.
     """
@@ -53,6 +54,7 @@ def install() -> None:
         "proxy": flows.proxy_not_available,
     })
     job_flows.OAUTH_METHODS.update(flows.method_runners())
+    job_methods.API_CLIENT_SIGNERS.update({"oauth1": flows.oauth1_request_signer})
     job_methods.STANDARD_REFRESH.update({
         "oauth2": flows.refresh_oauth2,
         "integration-app-token": flows.refresh_workspace_token,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from executor.errors import (
@@ -79,6 +79,24 @@ async def oauth1_config(ctx: JobContext) -> OAuth1Config:
     config = OAuth1Config.from_output(await _run_get_oauth_config(ctx, None))
     ctx.secrets = ctx.secrets.with_values(config.secret_values())
     return config
+
+
+async def oauth1_request_signer(ctx: JobContext) -> Callable[[Any], dict[str, str]]:
+    """The apiClient's signer for an OAuth1 connection: `{method, url, body?, contentType?}` in,
+    `{authorization}` out, signed with the consumer and the connection's token credentials."""
+    config = await oauth1_config(ctx)
+    credentials = dict(ctx.credentials or {})
+
+    def sign(payload: Any) -> dict[str, str]:
+        if not isinstance(payload, dict) or not isinstance(payload.get("url"), str):
+            raise InvalidInput("the apiClient asked to sign a malformed request")
+        body = payload.get("body")
+        headers = (("Content-Type", str(payload.get("contentType"))),) if body is not None else ()
+        request = HttpRequest(str(payload.get("method") or "GET").upper(), payload["url"], headers,
+                              str(body).encode() if body is not None else None)
+        return {"authorization": oauth1.sign_request(request, config, credentials).header("Authorization") or ""}
+
+    return sign
 
 
 async def _run_get_oauth_config(ctx: JobContext, state: str | None) -> Any:

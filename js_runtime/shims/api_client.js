@@ -4,7 +4,8 @@
 // Resolves to an axios response and rejects like axios on a non-2xx status, except that:
 //  - 429 is retried with exponential backoff (or Retry-After) while the job's time allows, then
 //    rejected carrying RATE_LIMIT_EXCEEDED; 401 rejects carrying ACCESS_TOKEN_EXPIRED;
-//  - `responseHandlers`, evaluated by the session's formula engine, may override both.
+//  - `responseHandlers`, evaluated by the session's formula engine, may override both;
+//  - with `signRequests` (OAuth1), each attempt is signed by the session's `signRequest` service.
 {
   const axios = host.axios;
   const MAX_RATE_LIMIT_RETRIES = 5;
@@ -58,9 +59,24 @@
       return host.call('responseHandlers', view);
     }
 
+    async function signed(requestConfig) {
+      if (!spec.signRequests) return requestConfig;
+      const data = requestConfig.data;
+      const form = data instanceof URLSearchParams;
+      const payload = {
+        method: String(requestConfig.method || 'get').toUpperCase(),
+        url: instance.getUri(requestConfig),
+        body: form ? data.toString() : null,
+        contentType: form ? 'application/x-www-form-urlencoded' : null,
+      };
+      const { authorization } = await host.call('signRequest', payload);
+      return { ...requestConfig, headers: { ...(requestConfig.headers || {}), Authorization: authorization } };
+    }
+
     async function send(requestConfig) {
       for (let attempt = 0; ; attempt++) {
-        const response = await instance.request({ ...requestConfig, validateStatus: () => true });
+        const attemptConfig = await signed(requestConfig);
+        const response = await instance.request({ ...attemptConfig, validateStatus: () => true });
         const decision = await decide(response);
         if (decision && decision.action === 'error') throw handlerError(response, decision);
         if (decision && decision.action === 'success') {

@@ -15,7 +15,7 @@ EXPECTED_ROWS = {
     "1 engine floor": ["QuickJS job in-process (run_method)", "V8 job in-process (run_method)"],
     "2 front-end": ["bare aiohttp app, no JS", "serve QuickJS, 1 worker", "serve V8, 1 worker"],
     "3 others": ["vs a Node process per job", "vs a Node vm context per job"],
-    "4 bridge": ["directly with aiohttp", "QuickJS: the same GET through the bridge", "V8: the same GET through the bridge"],
+    "4 bridge": ["directly with aiohttp", "QuickJS: one GET through the bridge", "V8: one GET through the bridge"],
     "5 scale": ["QuickJS: 10 jobs in flight", "V8: 10 jobs in flight"],
     "6 soak": ["QuickJS: service RSS after 40 jobs", "V8: service RSS after 40 jobs"],
 }

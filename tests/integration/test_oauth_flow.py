@@ -337,12 +337,13 @@ async def test_refresh_refusals(run_connector, api_server):  # type: ignore[no-u
 CONSUMER_KEY, CONSUMER_SECRET = "consumer-key", "consumer-secret"
 
 
-def verify_oauth1(request: web.Request, token_secret: str) -> dict[str, str]:
-    """Check an OAuth 1.0a HMAC-SHA1 signature the way a provider does; return the oauth params."""
+def verify_oauth1(request: web.Request, token_secret: str, form: dict[str, str] | None = None) -> dict[str, str]:
+    """Check an OAuth 1.0a HMAC-SHA1 signature the way a provider does (query and form-encoded body
+    parameters included, RFC 5849 §3.4.1.3); return the oauth params."""
     params = dict(rfc5849.utils.parse_authorization_header(request.headers["Authorization"]))
     params = {k: rfc5849.utils.unescape(v) for k, v in params.items()}
     given = params.pop("oauth_signature")
-    collected = list(params.items()) + list(request.query.items())
+    collected = list(params.items()) + list(request.query.items()) + list((form or {}).items())
     base = rfc5849.signature_base_string(request.method, rfc5849.base_string_uri(str(request.url)),
                                          rfc5849.normalize_parameters(collected))
     key = f"{quote(CONSUMER_SECRET, safe='')}&{quote(token_secret, safe='')}".encode()
@@ -386,6 +387,35 @@ async def test_oauth1_authorize_and_connect(run_connector, api_server):  # type:
 
     forged = {**job_input, "queryParameters": {"oauth_token": "other", "oauth_verifier": "verifier-1"}}
     assert failure(await run_connector(files, "connect", forged))["code"] == "STATE_MISMATCH"
+
+
+async def test_oauth1_api_client_signs_every_request(run_connector, api_server):  # type: ignore[no-untyped-def]
+    seen: list[dict[str, str]] = []
+
+    async def photos(request: web.Request) -> web.Response:
+        body = dict(await request.post())
+        seen.append(verify_oauth1(request, "final-secret", body))
+        return web.json_response({"size": request.query.get("size"), "title": body.get("title")})
+
+    api_server.route("POST", "/photos", photos)
+    mapping = {"consumerKey": CONSUMER_KEY, "consumerSecret": {"$var": "connectorParameters.consumerSecret"},
+               "requestTokenUri": f"{api_server.base}/initiate", "tokenUri": f"{api_server.base}/token",
+               "authorizeUri": "https://photos.example.test/authorize"}
+    test_js = """export default async ({ apiClient }) => {
+      const first = await apiClient.post('/photos', new URLSearchParams({ title: 'a b' }), { params: { size: 'original' } })
+      const second = await apiClient.post('/photos', new URLSearchParams({ title: 'c' }))
+      return [first.data, second.data]
+    }"""
+    spec = {"key": "oauth1-client", "auth": {"type": "oauth1", "getOAuthConfig": {"mapping": mapping},
+                                             "makeApiClient": {"mapping": {"baseUri": api_server.base}},
+                                             "test": {"code": test_js}}}
+    result = await run_connector({"spec.yml": yaml.safe_dump(spec)}, "test", {
+        "connectorParameters": {"consumerSecret": CONSUMER_SECRET},
+        "credentials": {"oauth_token": "final-token", "oauth_token_secret": "final-secret"}})
+    assert result.to_dict()["status"] == "succeeded", result.to_dict()
+    assert result.output == [{"size": "original", "title": "a b"}, {"size": None, "title": "c"}]
+    assert [p["oauth_token"] for p in seen] == ["final-token", "final-token"]
+    assert seen[0]["oauth_nonce"] != seen[1]["oauth_nonce"]
 
 
 # ---- integration-app-token, membrane-token, proxy ----
