@@ -103,7 +103,7 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
                     # were forged by the script, and a flood of them would keep the event loop busy.
                     served += 1
                     if served > 2 * limits.max_requests:
-                        raise ScriptError("the script asked the executor's services more often than it may make requests")
+                        raise ScriptError("the script asked the executor's services too often")
                     answers.append({"id": item["id"], "response": _serve(call.services, item)})
                     continue
                 _count_request(trace, limits)
