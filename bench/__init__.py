@@ -1,6 +1,6 @@
 """Benchmarks of connector-executor against the physical floor, measured side by side in one run.
 
-    python -m bench [--quick | --smoke] [--soak] [--loadgen auto|wrk|python] [--out DIR]
+    python -m bench [--quick | --smoke] [--loadgen auto|wrk|python] [--out DIR] [--no-chart]
     python -m bench.profile                      where the time goes (py-spy), written to bench/profile.md
 
 Every figure is printed with its baseline measured in the same run and the ratio between them,

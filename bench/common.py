@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime
 import json
 import os
@@ -170,6 +171,15 @@ class RssSampler:
 # ---- child servers --------------------------------------------------------------------------------
 
 _LISTENING = re.compile(r"listening on (http://\S+)")
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the bench process dies, so no server outlives a killed run."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 class ChildServer:
@@ -196,7 +206,7 @@ class ChildServer:
         self._launched = time.monotonic()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=log, env=self.env, cwd=ROOT)
+                                            stderr=log, env=self.env, cwd=ROOT, preexec_fn=_die_with_parent)
 
     def wait_ready(self, timeout: float = 60.0) -> ChildServer:
         assert self.process is not None

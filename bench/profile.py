@@ -353,11 +353,11 @@ QUICKJS_SHARES = {
     "QuickJS compile (js_create_function/js_parse_*)": r"^(js_create_function|js_parse_program|__JS_EvalInternal) ",
     "QuickJS run (JS_CallInternal)": r"^JS_CallInternal ",
     "QuickJS new context (JS_NewContext/_new_context)": r"^(JS_NewContext|JS_NewRuntime|_new_context) ",
-    "QuickJS free context (JS_FreeContext/JS_FreeRuntime)": r"^(JS_FreeContext|JS_FreeRuntime) ",
+    "QuickJS free context (runtime_dealloc, JS_Free*)": r"^(runtime_dealloc|JS_FreeContext|JS_FreeRuntime) ",
     "QuickJS GC (JS_RunGC/gc_*)": r"^(JS_RunGC|gc_decref|gc_scan|gc_free_cycles) ",
 }
 COMMON_SHARES = {
-    "lane threads: engine work and its Python wrapper (_WorkItem.run)": r"^_WorkItem\.run ",
+    "lane threads: engine work, its Python wrapper, freeing contexts": r"^_worker \(concurrent/futures/thread.py\)",
     "event-loop thread (BaseEventLoop._run_once)": r"^BaseEventLoop\._run_once ",
     "JSON encode/decode (json/)": r"\(json/",
     "run_method's bridge loop in Python (session.py, excl. engine)":
@@ -378,7 +378,6 @@ WORKER_SHARES = {
     "JSON encode/decode (json/)": r"\(json/",
     "connector lookup / input parsing (JobRunner._job)": r"^JobRunner\._job ",
     "reply encoding (encode_reply)": r"^encode_reply ",
-    **QUICKJS_SHARES,
 }
 
 
@@ -397,8 +396,9 @@ def _shares(profile: Profile, patterns: dict[str, str]) -> str:
 def profile_inproc(engine: str, seconds: float, raw_dir: Path) -> tuple[Profile, str]:
     out = raw_dir / f"inproc-{engine}.txt"
     profile = record([PYTHON, "-m", "bench.profile", "--loop", engine, "--seconds", str(seconds)], out, seconds + 15)
-    # keep the measured loop (event-loop thread) and the lanes: the start-up and imports are not the job path
-    loop = profile.where(lambda frames: any(f.startswith(("_measured_loop ", "_WorkItem.run ")) for f in frames))
+    # keep the measured loop (event-loop thread) and the lane threads: start-up and imports are not the job path
+    lane_or_loop = ("_measured_loop ", "_worker (concurrent/futures/thread.py)")
+    loop = profile.where(lambda frames: any(f.startswith(lane_or_loop) for f in frames))
     busy, gil, idle = loop.split()
     shares = {**(QUICKJS_SHARES if engine == "quickjs" else {}), **COMMON_SHARES}
     text = "\n\n".join([_census(busy, gil, idle), _shares(busy, shares), _frames_section(f"in-process {engine}", busy)])
@@ -439,7 +439,7 @@ def profile_serve(engine: str, seconds: float, raw_dir: Path, tool: str, work: P
         _shares(frontend, FRONTEND_SHARES),
         _frames_section(f"serve {engine}, front-end", frontend),
         "##### worker process\n\n" + _census(worker, worker_gil, worker_idle),
-        _shares(worker, {**WORKER_SHARES, **COMMON_SHARES}),
+        _shares(worker, {**WORKER_SHARES, **(QUICKJS_SHARES if engine == "quickjs" else {}), **COMMON_SHARES}),
         _frames_section(f"serve {engine}, worker", worker),
     ])
 

@@ -41,6 +41,8 @@ def _ms(stats: Stats) -> str:
 
 
 def _x(value: float) -> str:
+    if value < 0.1:
+        return f"{value:.3f}x"
     return f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
 
 

@@ -229,9 +229,9 @@ def _soak_one(serve: ChildServer, engine: str, total: int, first: int, connectio
     series: list[tuple[int, int]] = [(0, tree_rss_bytes(serve.pid))]
     done, rss_first, busy = 0, 0, 0.0
     for count in _soak_steps(total, first, batches):
-        started = time.monotonic()
-        _verify(f"soak {engine}", load(serve.url, body, tool="python", connections=connections, requests=count))
-        busy += time.monotonic() - started
+        result = _verify(f"soak {engine}", load(serve.url, body, tool="python", connections=connections,
+                                                requests=count))
+        busy += float(result["elapsed"])
         done += count
         time.sleep(settle)
         series.append((done, tree_rss_bytes(serve.pid)))

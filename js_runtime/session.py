@@ -91,6 +91,7 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
     loop = asyncio.get_running_loop()
     in_flight: dict[asyncio.Task[HttpResponse], int] = {}
     served = 0
+    resettled = False
     try:
         while True:
             _collect_logs(snapshot, trace, limits)
@@ -114,6 +115,10 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
                 task.id = item["id"]  # type: ignore[attr-defined]
             if answers:
                 delivery = {"responses": answers, "fireTimers": False}
+            elif not in_flight and snapshot["nextTimer"] is None and not resettled:
+                resettled = True  # nothing could settle it: unless a reaction was lost (see resettle)
+                snapshot = await _poll(js, ["__ce.resettle()"], deadline - loop.time())
+                continue
             else:
                 delivery = await _wait(in_flight, snapshot["nextTimer"], trace, deadline - loop.time())
             deliver = f"__ce.deliver({_js_string(_dumps(delivery, 'an executor service answer'))})"

@@ -22,6 +22,7 @@ const state = {
   logBudget: { bytes: 65536, entries: 1000 },
   logsTruncated: false,
   settled: null,
+  method: null,  // the method's promise (see __ce.resettle)
   configured: false,
 };
 

@@ -38,10 +38,16 @@ Object.defineProperty(globalThis, '__ce', {
           context.apiClient = client;
           context.externalApiClient = client;
         }
-        Promise.resolve(fn(context)).then((v) => settle(true, v), (e) => settle(false, e));
+        state.method = Promise.resolve(fn(context));
+        state.method.then((v) => settle(true, v), (e) => settle(false, e));
       } catch (e) {
         settle(false, e);
       }
+    },
+    // Out of memory, QuickJS can drop a promise reaction (the method's rejection among them): the
+    // session asks once more before concluding that the method's promise can never settle.
+    resettle() {
+      if (state.method && !state.settled) state.method.then((v) => settle(true, v), (e) => settle(false, e));
     },
     poll() {
       const snapshot = {

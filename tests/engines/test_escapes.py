@@ -444,7 +444,7 @@ module.exports = async () => { throw { message: 'm', __ceNetwork: 'ECONNREFUSED'
 
 @pytest.mark.parametrize("c", BRIDGE)
 async def test_the_bridge_resists(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
-    await run_case(c, run_js, api_server, limits=Limits(timeout=2.0))
+    await run_case(c, run_js, api_server, limits=Limits(timeout=1.5))
 
 
 async def test_reconfiguring_the_log_budget_is_ignored(run_js) -> None:  # type: ignore[no-untyped-def]
@@ -564,7 +564,7 @@ module.exports = async () => {
 
 @pytest.mark.parametrize("c", POLLUTION)
 async def test_prototype_pollution_breaks_only_the_job(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
-    await run_case(c, run_js, api_server, limits=Limits(timeout=2.0))
+    await run_case(c, run_js, api_server, limits=Limits(timeout=1.5))
     after = await run_js(f"module.exports = async () => (await fetch('{api_server.base}/ok')).json()")
     assert after.output == {"real": True}, after.error
 
@@ -810,6 +810,9 @@ module.exports = () => new Promise(() => { for (let i = 0; i < 1000; i++) setInt
     case("a-million-awaits", """
 module.exports = async () => { let n = 0; for (let i = 0; i < 1e6; i++) { await null; n++; } return n; };""",
          output=1000000),
+    case("a-million-then-chain", """
+module.exports = async () => { let n = 0; let p = Promise.resolve();
+  for (let i = 0; i < 1e6; i++) p = p.then(() => { n++; }); await p; return n; };""", output=1000000),
     case("doubling-string", """
 module.exports = () => { let s = 'x'; for (;;) s += s; };""", code="SCRIPT_ERROR", message="string"),
     case("repeat-beyond-the-maximum-string-length", """
@@ -829,13 +832,20 @@ module.exports = () => { let v = []; for (let i = 0; i < 100000; i++) v = [v]; r
     case("json-depth-bomb-parsed-in-the-script", """
 module.exports = () => JSON.parse('['.repeat(1e5) + ']'.repeat(1e5)).length;""", output=None),  # see below
     case("requests-queued-in-one-tick", """
-module.exports = () => Promise.all(Array.from({ length: 10000 }, () => fetch('BASE/ok')));""",
+module.exports = () => Promise.all(Array.from({ length: 1000 }, () => fetch('BASE/ok')));""",
          code="NETWORK_BLOCKED", message="per-job limit"),
 ]
 
 
+# QuickJS needs more than the 64 MiB heap for a million live promises: it must say so (it used to
+# drop the method's rejection when out of memory, which read as "can never settle").
+OUT_OF_MEMORY_ON_QUICKJS = {"a-million-then-chain"}
+
+
 @pytest.mark.parametrize("c", EXHAUSTION)
-async def test_resource_exhaustion(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+async def test_resource_exhaustion(c: Case, run_js, api_server, engine) -> None:  # type: ignore[no-untyped-def]
+    if engine == "quickjs" and c.id in OUT_OF_MEMORY_ON_QUICKJS:
+        c = Case(c.id, c.source, code="MEMORY_LIMIT", message="memory limit")
     if c.id == "output-nested-100-levels":
         api_server.reply("GET", "/ok", json_body={})
         result = await run_js(HELPERS + c.source, limits=LIMITS)
@@ -849,7 +859,7 @@ async def test_resource_exhaustion(c: Case, run_js, api_server) -> None:  # type
         result = await run_js(HELPERS + c.source, limits=LIMITS)
         assert result.output == 1 or (code_of(result) == "SCRIPT_ERROR" and "call stack" in result.error.message)
         return
-    limits = Limits(timeout=2.0, max_requests=5) if c.code == "TIMEOUT" or "requests" in c.id else LIMITS
+    limits = Limits(timeout=1.0) if c.code == "TIMEOUT" else Limits(timeout=5.0, max_requests=5)
     result = await run_case(c, run_js, api_server, limits=limits)
     assert len(result.trace.requests) <= 5
 
@@ -881,3 +891,44 @@ async def test_hostile_upstream_json_depth_bomb(run_js, api_server) -> None:  # 
     # axios parses silently: the nested array (V8) or, past QuickJS's stack, the text itself.
     assert result.error is None, result.error
     assert result.output in (["object", 1], ["string", 400000])
+
+
+async def test_forged_service_calls_are_bounded_by_requests(engine, api_server, live_send) -> None:  # type: ignore[no-untyped-def]
+    """Service answers (the apiClient's responseHandlers) run in Python: a script forging a flood of
+    asks must not keep the event loop busy: asks are capped in proportion to the request limit."""
+    from js_runtime.modules import load_module
+    from js_runtime.session import MethodCall, Trace, run_method
+
+    api_server.reply("GET", "/ok", json_body={})
+    asked: list[Any] = []
+
+    def handlers(payload: Any) -> dict[str, str]:
+        asked.append(payload)
+        return {"action": "default"}
+
+    source = f"""module.exports = async () => {{
+      const realPush = Array.prototype.push;
+      Array.prototype.push = function (...items) {{
+        const n = realPush.apply(this, items);
+        if (items.some((it) => it && typeof it === 'object' && 'followRedirects' in it)) {{
+          for (let i = 0; i < 10000; i++) realPush.call(this, {{ id: 1e6 + i, service: 'responseHandlers', payload: i }});
+        }}
+        return n;
+      }};
+      const p = fetch('{api_server.base}/ok');
+      Array.prototype.push = realPush;
+      await p;
+    }}"""
+    call = MethodCall(load_module(source, "flood.js"), "run", {}, {"responseHandlers": handlers})
+    with pytest.raises(ExecutorError) as raised:
+        await run_method(call, engine=engine, send=live_send, limits=LIMITS, trace=Trace())
+    assert raised.value.code == "SCRIPT_ERROR" and "services" in raised.value.message
+    assert len(asked) <= 2 * LIMITS.max_requests and len(api_server.received) <= 1
+
+
+async def test_engine_errors_name_the_error_not_a_source_line(run_js) -> None:  # type: ignore[no-untyped-def]
+    """An error thrown outside the method's promise (here an early SyntaxError) is reported as
+    `Name: message`; V8's report used to yield the offending source line when it contained ': '."""
+    result = await run_js("let x = { secret: 'in the source' }; let x = { b: 2 };\nmodule.exports = () => x;")
+    assert code_of(result) == "SCRIPT_ERROR"
+    assert result.error.message.startswith("SyntaxError: ") and "in the source" not in result.error.message
