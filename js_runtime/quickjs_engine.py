@@ -45,21 +45,15 @@ class QuickJSEngine:
 
     kind: EngineKind = "quickjs"
 
-    def __init__(self, ctx: quickjs.Context, lane: Lane, lanes: LanePool, limits: Limits) -> None:
-        self._ctx = ctx
+    def __init__(self, lane: Lane, lanes: LanePool, limits: Limits) -> None:
+        self._ctx: quickjs.Context | None = None  # created by the first step, on the lane
         self._lane = lane
         self._lanes = lanes
-        self._memory_limit = limits.memory
+        self._limits = limits
 
     @classmethod
     async def open(cls, limits: Limits, lanes: LanePool) -> QuickJSEngine:
-        lane = lanes.acquire()
-        try:
-            ctx = await lane.run(_new_context, limits)
-        except BaseException:
-            lanes.release(lane)
-            raise
-        return cls(ctx, lane, lanes, limits)
+        return cls(lanes.acquire(), lanes, limits)
 
     async def step(self, scripts: Sequence[str], *, timeout: float) -> str | None:
         return await self._lane.run(self._step, scripts, timeout)
@@ -67,33 +61,41 @@ class QuickJSEngine:
     async def memory_exhausted(self, thrown_nullish: bool) -> bool:
         # When even the InternalError cannot be allocated, QuickJS throws null instead; by the time
         # the rejection is seen the heap may already be freed, so a null rejection counts too.
-        used = await self._lane.run(lambda: self._ctx.memory()["malloc_size"])
-        return thrown_nullish or used >= self._memory_limit - _OOM_MARGIN_BYTES
+        used = await self._lane.run(lambda: self._context().memory()["malloc_size"])
+        return thrown_nullish or used >= self._limits.memory - _OOM_MARGIN_BYTES
 
     async def close(self) -> None:
         ctx, self._ctx = self._ctx, None
-        self._lane.submit(_drop, ctx)  # freed on its own thread, before the lane's next job
+        if ctx is not None:
+            self._lane.submit(_drop, ctx)  # freed on its own thread, before the lane's next job
         self._lanes.release(self._lane)
+
+    def _context(self) -> quickjs.Context:
+        if self._ctx is None:
+            self._ctx = _new_context(self._limits)
+        return self._ctx
 
     def _step(self, scripts: Sequence[str], timeout: float) -> str | None:
         deadline = time.monotonic() + timeout
+        ctx = self._context()
         value = None
         for script in scripts:
-            self._arm(deadline)
+            self._arm(ctx, deadline)
             try:
-                value = self._ctx.eval(script)
-                while self._ctx.execute_pending_job():
+                value = ctx.eval(script)
+                while ctx.execute_pending_job():
                     if time.monotonic() > deadline:
                         raise JobTimeout("the job exceeded its time limit while running promise callbacks")
             except quickjs.JSException as exc:
                 raise _translate(exc) from None
         return value if isinstance(value, str) else None
 
-    def _arm(self, deadline: float) -> None:
+    @staticmethod
+    def _arm(ctx: quickjs.Context, deadline: float) -> None:
         left = deadline - time.monotonic()
         if left <= 0:
             raise JobTimeout("the job exceeded its time limit")
-        self._ctx.set_time_limit(left)
+        ctx.set_time_limit(left)
 
 
 def _new_context(limits: Limits) -> quickjs.Context:

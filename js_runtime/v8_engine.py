@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
@@ -69,13 +70,17 @@ class V8Engine:
         return bool(self._racer.was_hard_memory_limit_reached())
 
     async def close(self) -> None:
-        if self._interrupted:
-            await self._drain()
         lane = self._lanes.acquire()
-        try:
-            await lane.run(self._maker.__exit__, None, None, None)
-        finally:
-            self._lanes.release(lane)
+        if self._interrupted:
+            # A cancelled evaluation must finish while the loop is still there to hear about it.
+            await self._drain()
+            try:
+                await lane.run(self._maker.__exit__, None, None, None)
+            finally:
+                self._lanes.release(lane)
+            return
+        lane.submit(self._maker.__exit__, None, None, None)  # freeing blocks; nobody needs to wait
+        self._lanes.release(lane)
 
     async def _eval(self, script: str, timeout: float) -> object:
         try:
@@ -105,7 +110,23 @@ class V8Engine:
             await asyncio.wait_for(self._racer.eval_cancelable("0"), _DRAIN_SECONDS)
 
 
+# V8 sets up process-wide state with the first isolate; two threads creating the first isolates at
+# once abort the process (`Check failed: !IsConfigurablePoolInitialized()`), so the first is made alone.
+_first_isolate_lock = threading.Lock()
+_first_isolate_made = threading.Event()
+
+
 def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
+        AbstractContextManager[py_mini_racer.MiniRacer], py_mini_racer.MiniRacer]:
+    if _first_isolate_made.is_set():
+        return _make_isolate(loop, limits)
+    with _first_isolate_lock:
+        made = _make_isolate(loop, limits)
+        _first_isolate_made.set()
+        return made
+
+
+def _make_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
         AbstractContextManager[py_mini_racer.MiniRacer], py_mini_racer.MiniRacer]:
     maker = py_mini_racer.mini_racer(loop)
     racer = maker.__enter__()

@@ -98,7 +98,7 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
     connectors = load_connectors(args.connectors, warn=lambda m: print(f"worker: {m}", file=sys.stderr))
     policy = NetworkPolicy.from_env(os.environ, args.allow_host)
     reader, writer = await _pipes(protocol_out)
-    lanes = LanePool(max_idle=args.lanes)
+    lanes = LanePool(max_lanes=args.lanes)
     running: set[asyncio.Task[None]] = set()
     async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport:
         runner = JobRunner(connectors, args.engine, transport, lanes)
@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--connectors", type=Path, default=None)
     parser.add_argument("--engine", choices=ENGINE_KINDS, default="quickjs")
     parser.add_argument("--allow-host", action="append", default=[])
-    parser.add_argument("--lanes", type=int, default=8, help="idle engine threads kept for reuse")
+    parser.add_argument("--lanes", type=int, default=8, help="most engine threads (lanes) to start")
     return parser
 
 

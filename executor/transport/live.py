@@ -97,7 +97,9 @@ class LiveTransport:
         if self._session is None:
             self._resolver = PolicyResolver(self._policy, self._inner_resolver)
             # No DNS cache: every new connection resolves and is checked again.
-            connector = aiohttp.TCPConnector(resolver=self._resolver, use_dns_cache=False)
+            # No connection cap (aiohttp's default is 100): every job waiting on its upstream holds one,
+            # and jobs are already bounded per worker and in requests each.
+            connector = aiohttp.TCPConnector(resolver=self._resolver, use_dns_cache=False, limit=0)
             self._session = self._session_factory(connector)
         return self._session
 
