@@ -1,8 +1,8 @@
 """The prelude: the shim files a module can reach, joined in order into one script per context.
 
 All shims share one function scope, so `host` (defined by bridge.js) is visible to each of them and
-to nothing else. The core (bridge, console and timers, entry points) is always there. The heavier
-units (web APIs, fetch, axios, the apiClient) are only evaluated when the module mentions one of
+to nothing else. The core (the bridge and its entry points) is always there. The units (console,
+timers, web APIs, fetch, axios, the apiClient) are only evaluated when the module mentions one of
 the names they provide — any identifier, property name or short string in its source — because
 compiling them is most of a QuickJS job's cost. A name reached only through a computed string
 (`globalThis['fe' + 'tch']`) does not count; README says so. Each combination is joined once.
@@ -26,17 +26,22 @@ class Unit:
     needs: tuple[str, ...] = ()
 
 
+TIMER_NAMES = frozenset({"setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval",
+                         "clearImmediate", "queueMicrotask"})
+
 UNITS: tuple[Unit, ...] = (
+    Unit("console", ("console.js",), frozenset({"console"})),
+    Unit("timers", ("timers.js",), TIMER_NAMES),
     Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "Buffer", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
-    Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
-                                            "AbortSignal"}), needs=("web",)),
+    Unit("fetch", ("net.js", "fetch.js"), frozenset({"fetch", "Headers", "Request", "Response",
+                                                      "AbortController", "AbortSignal"}), needs=("web", "timers")),
     Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch",)),
     Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
 )
 _BY_NAME = {unit.name: unit for unit in UNITS}
 CORE_HEAD = ("bridge.js",)
-CORE_TAIL = ("timers_console.js", "bridge_end.js")
+CORE_TAIL = ("bridge_end.js",)
 ALL_UNITS = tuple(unit.name for unit in UNITS)
 
 

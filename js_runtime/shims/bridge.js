@@ -4,6 +4,8 @@
 // session collects them with __ce.poll() between evaluation steps, then hands results back with
 // __ce.deliver(). `host` is the private API the other shims are given; scripts never see it.
 // This file is the first part of the prelude: `const host` is in scope for every later shim.
+// It is the part every job compiles, so it holds only what every job needs: queuing requests
+// (net.js), console.js and timers.js are units of their own, evaluated when a module needs them.
 'use strict';
 
 // Captured before any script runs: a script that replaces JSON or Object.keys breaks only itself.
@@ -26,70 +28,7 @@ const state = {
   configured: false,
 };
 
-function describe(value, depth) {
-  if (typeof value === 'string') return depth === 0 ? value : stringify(value);
-  if (value === undefined) return 'undefined';
-  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'bigint') return String(value) + 'n';
-  if (typeof value === 'symbol') return value.toString();
-  if (typeof value === 'function') return '[Function: ' + (value.name || '(anonymous)') + ']';
-  if (value instanceof Error) return value.stack ? String(value.stack) : value.name + ': ' + value.message;
-  if (depth > 2) return Array.isArray(value) ? '[Array]' : '[Object]';
-  try {
-    if (Array.isArray(value)) return '[ ' + value.map((v) => describe(v, depth + 1)).join(', ') + ' ]';
-    const keys = objectKeys(value);
-    if (keys.length === 0) return '{}';
-    return '{ ' + keys.map((k) => k + ': ' + describe(value[k], depth + 1)).join(', ') + ' }';
-  } catch (e) {
-    return '[object]';
-  }
-}
-
-function formatLogArgs(args) {
-  const parts = [];
-  for (let i = 0; i < args.length; i++) parts.push(describe(args[i], 0));
-  return parts.join(' ');
-}
-
 const host = {
-  /** Queue an HTTP request; resolves with the session's response, rejects with {code, message}. */
-  request(req) {
-    return new Promise((resolve, reject) => {
-      const id = state.nextRequestId++;
-      state.pending.set(id, { resolve, reject });
-      state.outbox.push({
-        id,
-        method: req.method,
-        url: req.url,
-        headers: req.headers || [],
-        body: req.body === undefined ? null : req.body,
-        followRedirects: req.followRedirects !== false,
-        maxRedirects: req.maxRedirects === undefined ? null : req.maxRedirects,
-      });
-    });
-  },
-
-  /** Ask the session's named service (e.g. 'responseHandlers') for a JSON answer, asynchronously. */
-  call(service, payload) {
-    return new Promise((resolve, reject) => {
-      const id = state.nextRequestId++;
-      state.pending.set(id, { resolve, reject });
-      state.outbox.push({ id, service, payload });
-    });
-  },
-
-  log(level, args) {
-    if (state.logsTruncated) return;
-    const message = formatLogArgs(args);
-    if (state.logs.length >= state.logBudget.entries ||
-        state.logBytes + message.length > state.logBudget.bytes) {
-      state.logsTruncated = true;
-      return;
-    }
-    state.logBytes += message.length;
-    state.logs.push({ level, message });
-  },
-
   setTimer(callback, delay, args, repeat) {
     const id = state.nextTimerId++;
     const ms = Math.max(0, Number(delay) || 0);
@@ -139,9 +78,17 @@ function describeError(reason) {
     if (reason.__ceNetwork) out.network = reason.__ceNetwork;
     return out;
   }
-  const out = { name: 'Error', message: describe(reason, 0) };
+  const out = { name: 'Error', message: typeof reason === 'string' ? reason : plain(reason) };
   if (reason === null || reason === undefined) out.nullish = true;
   return out;
+}
+
+function plain(value) {
+  try {
+    return value !== null && typeof value === 'object' ? stringify(value) : String(value);
+  } catch (e) {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 function settle(ok, value) {

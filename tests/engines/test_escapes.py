@@ -279,11 +279,10 @@ module.exports = async () => {
 UNIT_GLOBALS = {
     "fetch", "Headers", "Request", "Response", "AbortController", "AbortSignal", "URL", "URLSearchParams",
     "Buffer", "TextEncoder", "TextDecoder", "atob", "btoa", "DOMException",
-}
-CORE_GLOBALS = {
     "console", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",
-    "queueMicrotask", "require", "__ce",
+    "queueMicrotask",
 }
+CORE_GLOBALS = {"__ce"}
 ECMASCRIPT_GLOBALS = {
     "globalThis", "Infinity", "NaN", "undefined", "eval", "isFinite", "isNaN", "parseFloat", "parseInt",
     "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape",
@@ -295,11 +294,13 @@ ECMASCRIPT_GLOBALS = {
     "SyntaxError", "TypeError", "URIError", "Uint16Array", "Uint32Array", "Uint8Array",
     "Uint8ClampedArray", "WeakMap", "WeakRef", "WeakSet",
 }
-# Each engine's own extra built-ins: QuickJS's InternalError (and its native atob/btoa/DOMException,
-# which the web shims replace when a module uses them); V8's Intl and Temporal, and mini-racer's
-# non-deletable `__timer_manager` var, emptied at setup (checked to be undefined below).
-ENGINE_GLOBALS = {"quickjs": {"InternalError"}, "v8": {"Intl", "Temporal", "__timer_manager"}}
-QUICKJS_NATIVE_WEB = {"atob", "btoa", "DOMException"}
+# Each engine's own extra built-ins: QuickJS's InternalError (and its native atob/btoa/DOMException/
+# queueMicrotask, which the shims replace when a module uses them); V8's Intl and Temporal, and
+# mini-racer's non-deletable `__timer_manager`, `setTimeout` and `clearTimeout` vars, emptied at setup
+# (checked to be undefined below) and given our timers when a module uses them.
+ENGINE_GLOBALS = {"quickjs": {"InternalError"},
+                  "v8": {"Intl", "Temporal", "__timer_manager", "setTimeout", "clearTimeout"}}
+QUICKJS_NATIVE_WEB = {"atob", "btoa", "DOMException", "queueMicrotask"}
 
 GLOBAL_NAMES = """module.exports = () => {
   const names = Reflect.ownKeys(globalThis).map(String);
