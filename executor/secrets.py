@@ -1,12 +1,15 @@
 """Per-job secret values and their redaction, by value (not only by key name).
 
 A job's secrets are every credential value, the connection and connector parameters whose schema
-marks them `format: password` or `isSensitive`, parameters whose key names a secret, and tokens
-seen in token responses. Nothing here is module-level state: each job builds its own `Secrets`.
+marks them `format: password` or `isSensitive`, parameters whose key names a secret, and values
+under secret-looking keys in the responses the job receives (access and refresh tokens...).
+Nothing here is module-level state: each job builds its own `Secrets`.
 """
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +62,37 @@ def collect_secrets(
             if key in sensitive or _looks_secret(key):
                 found.extend(strings_in(value))
     return Secrets(_normalise(found))
+
+
+def secrets_in_body(body: bytes, content_type: str | None) -> list[str]:
+    """Values under secret-looking keys (access_token, refresh_token, apiKey...) of a JSON or
+    form-encoded body, at any depth; nothing for other bodies."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    try:
+        text = body.decode("utf-8")
+        if kind == "application/x-www-form-urlencoded":
+            parsed: Any = dict(urllib.parse.parse_qsl(text))
+        elif kind.endswith("json") or text.lstrip()[:1] in ("{", "["):
+            parsed = json.loads(text)
+        else:
+            return []
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return []
+    return list(_secret_valued(parsed, depth=0))
+
+
+def _secret_valued(value: Any, depth: int) -> Iterable[str]:
+    if depth > 20:
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and _looks_secret(key):
+                yield from strings_in(item)
+            else:
+                yield from _secret_valued(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _secret_valued(item, depth + 1)
 
 
 def sensitive_fields(schema: Mapping[str, Any] | None) -> frozenset[str]:

@@ -61,6 +61,8 @@ class Trace:
     requests: list[dict[str, Any]] = field(default_factory=list)
     logs_truncated: bool = False
     log_bytes: int = 0
+    # Called with every response the script receives (the job learns secrets, e.g. tokens, from it).
+    on_response: Callable[[HttpResponse], None] | None = None
 
 
 _DEFAULT_LANES = LanePool()
@@ -141,16 +143,18 @@ async def _wait(in_flight, next_timer_ms, trace, remaining) -> dict[str, Any]:  
         await asyncio.sleep(wait_for)
     if not done and wait_for >= remaining:
         raise JobTimeout("the job exceeded its time limit")
-    responses = [_deliverable(task, trace.requests[in_flight.pop(task)]) for task in done]
+    responses = [_deliverable(task, trace.requests[in_flight.pop(task)], trace) for task in done]
     return {"responses": responses, "fireTimers": True}
 
 
-def _deliverable(task: asyncio.Task[HttpResponse], summary: dict[str, Any]) -> dict[str, Any]:
+def _deliverable(task: asyncio.Task[HttpResponse], summary: dict[str, Any], trace: Trace) -> dict[str, Any]:
     request_id = task.id  # type: ignore[attr-defined]
     exc = task.exception()
     if exc is None:
         response = task.result()
         summary["status"] = response.status
+        if trace.on_response is not None:
+            trace.on_response(response)
         return {"id": request_id, "response": _response_to_js(response)}
     if isinstance(exc, ExecutorError) and exc.fatal:
         raise exc

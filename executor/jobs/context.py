@@ -11,9 +11,9 @@ from typing import Any
 from executor.connector import AuthSpec, Connector, MethodImpl
 from executor.errors import JobTimeout
 from executor.jobs.input import JobInput
-from executor.secrets import Secrets
+from executor.secrets import Secrets, secrets_in_body
 from js_runtime.engine import EngineKind
-from js_runtime.http import Send
+from js_runtime.http import HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.session import MethodCall, Service, Trace, run_method
@@ -35,6 +35,15 @@ class JobContext:
     trace: Trace = field(default_factory=Trace)
     credentials: dict[str, Any] | None = None
     credentials_changed: bool = False
+
+    def __post_init__(self) -> None:
+        self.trace.on_response = self.learn_secrets_from
+
+    def learn_secrets_from(self, response: HttpResponse) -> None:
+        """Tokens in a response the script received become secrets of the job."""
+        found = secrets_in_body(response.body, response.header("content-type"))
+        if found:
+            self.secrets = self.secrets.with_values(found)
 
     def remaining(self) -> float:
         """Seconds left in the job's wall-clock budget."""

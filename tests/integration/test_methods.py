@@ -274,3 +274,17 @@ async def test_a_response_handler_key_can_trigger_the_refresh(run_connector, api
     result = await run_connector(files, "test", {"credentials": {"token": "old", "user": "ann"}})
     assert result.succeeded, result.to_dict()
     assert result.credentials == {"token": "new", "user": "ann"}
+
+
+async def test_tokens_seen_in_responses_are_redacted_from_error_messages(run_connector, api_server):
+    api_server.reply("POST", "/token", json_body={"access_token": "tok-from-the-wire", "user": {"id": 7}})
+    script = f"""import axios from 'axios'
+export default async () => {{
+  const {{ data }} = await axios.post('{api_server.base}/token')
+  throw new Error('could not use ' + data.access_token + ' for user ' + data.user.id)
+}}"""
+    files = {"spec.yml": "auth:\n  type: client-credentials\n  getCredentialsFromConnectionParameters:\n"
+                         "    implementationType: javascript\n",
+             "auth/get-credentials-from-connection-parameters.js": script}
+    result = await run_connector(files, "getCredentialsFromConnectionParameters", {})
+    assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR", "message": "could not use [REDACTED] for user 7"}
