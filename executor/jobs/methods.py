@@ -6,6 +6,7 @@ credentials do so through `ctx.update_credentials`, which the result reports.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -117,7 +118,7 @@ async def _test_once(ctx: JobContext) -> Any:
         js_config["signRequests"] = True
     value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
     if not value:
-        raise ConnectionTestFailed(f"the connection test returned {json_type(value)} {value!r}"[:200])
+        raise ConnectionTestFailed(f"the connection test returned {json.dumps(value)}"[:200])
     return value
 
 
