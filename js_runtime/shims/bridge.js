@@ -17,8 +17,6 @@ const state = {
   outbox: [],
   pending: new Map(),
   nextRequestId: 1,
-  timers: new Map(),
-  nextTimerId: 1,
   logs: [],
   logBytes: 0,
   logBudget: { bytes: 65536, entries: 1000 },
@@ -28,18 +26,7 @@ const state = {
   configured: false,
 };
 
-const host = {
-  setTimer(callback, delay, args, repeat) {
-    const id = state.nextTimerId++;
-    const ms = Math.max(0, Number(delay) || 0);
-    state.timers.set(id, { callback, args, due: Date.now() + ms, ms, repeat });
-    return id;
-  },
-
-  clearTimer(id) {
-    state.timers.delete(id);
-  },
-};
+const host = {};
 
 // ---- strict output serialisation: JSON or a clear reason why not ----
 
@@ -107,23 +94,9 @@ function settle(ok, value) {
   }
 }
 
-function fireDueTimers() {
-  const now = Date.now();
-  const due = [];
-  for (const [id, t] of state.timers) if (t.due <= now) due.push([id, t]);
-  due.sort((a, b) => a[1].due - b[1].due || a[0] - b[0]);
-  for (const [id, t] of due) {
-    if (!state.timers.has(id)) continue;
-    if (t.repeat) t.due = now + Math.max(1, t.ms); else state.timers.delete(id);
-    try { t.callback.apply(undefined, t.args); } catch (e) { settle(false, e); }
-  }
-}
-
-function nextTimerDelay() {
-  let next = null;
-  for (const t of state.timers.values()) if (next === null || t.due < next) next = t.due;
-  return next === null ? null : Math.max(0, next - Date.now());
-}
+// The timer queue lives in timers.js; without it there is nothing to fire.
+host.fireDueTimers = () => {};
+host.nextTimerDelay = () => null;
 
 const modules = { axios: null };
 

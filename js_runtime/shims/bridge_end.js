@@ -55,7 +55,7 @@ Object.defineProperty(globalThis, '__ce', {
         requests: state.outbox,
         logs: state.logs,
         logsTruncated: state.logsTruncated,
-        nextTimer: nextTimerDelay(),
+        nextTimer: host.nextTimerDelay(),
       };
       state.outbox = [];
       state.logs = [];
@@ -69,7 +69,7 @@ Object.defineProperty(globalThis, '__ce', {
         state.pending.delete(item.id);
         if (item.error) waiter.reject(item.error); else waiter.resolve(item.response);
       }
-      if (delivery.fireTimers) fireDueTimers();
+      if (delivery.fireTimers) host.fireDueTimers();
     },
   }),
 });
