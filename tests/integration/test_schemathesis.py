@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, settings
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from executor.server.openapi import openapi_document  # noqa: E402
+from executor.server.openapi import openapi_document
 
 EXECUTABLE = Path(sys.executable).with_name("connector-executor")
 SPEC = """key: demo
