@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
+from support.resolvers import TableResolver
 
 from executor.errors import ExecutorError
 from executor.transport import LiveTransport, NetworkPolicy
@@ -45,26 +45,6 @@ class SeenOnV6:
     method: str
     path: str
     headers: dict[str, str]
-
-
-class TableResolver(AbstractResolver):
-    """Answers names from a table (nothing else resolves) and records every lookup."""
-
-    def __init__(self, table: dict[str, list[str]]) -> None:
-        self.table = table
-        self.calls: list[str] = []
-
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-                      ) -> list[ResolveResult]:
-        self.calls.append(host)
-        if host not in self.table:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [ResolveResult(hostname=host, host=ip, port=port, proto=0, flags=socket.AI_NUMERICHOST,
-                              family=socket.AF_INET6 if ":" in ip else socket.AF_INET)
-                for ip in self.table[host]]
-
-    async def close(self) -> None:
-        pass
 
 
 def _is_local(address: str) -> bool:

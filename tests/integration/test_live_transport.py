@@ -2,7 +2,7 @@
 
 Safety net: the `connects` fixture records every TCP connect the client attempts and refuses any
 non-loopback one without touching the network, so even a policy bug cannot send traffic off-host.
-Names are answered by `FakeResolver` (no real DNS).
+Names are answered by `TableResolver` (no real DNS).
 """
 
 from __future__ import annotations
@@ -19,36 +19,14 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
+from support.resolvers import TableResolver
 
 from executor.errors import NetworkBlocked, NetworkError
 from executor.transport import HostRewrite, LiveTransport, NetworkPolicy
 from js_runtime.http import HttpRequest, HttpResponse
 
 PUBLIC_LOOKING = "93.184.215.14"  # never contacted: the `connects` guard refuses non-loopback connects
-
-
-class FakeResolver(AbstractResolver):
-    """Answers from a table and records every lookup."""
-
-    def __init__(self, table: dict[str, list[str]] | None = None) -> None:
-        self.table = table or {}
-        self.calls: list[str] = []
-
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-                      ) -> list[ResolveResult]:
-        self.calls.append(host)
-        if host not in self.table:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [
-            ResolveResult(hostname=host, host=ip, port=port, proto=0, flags=socket.AI_NUMERICHOST,
-                          family=socket.AF_INET6 if ":" in ip else socket.AF_INET)
-            for ip in self.table[host]
-        ]
-
-    async def close(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -120,12 +98,12 @@ def port(server: TestServer) -> int:
 
 
 @pytest.fixture
-def resolver(port: int) -> FakeResolver:
-    return FakeResolver({"localhost": ["127.0.0.1"], "app.test": ["127.0.0.1"]})
+def resolver(port: int) -> TableResolver:
+    return TableResolver({"localhost": ["127.0.0.1"], "app.test": ["127.0.0.1"]})
 
 
 @pytest.fixture
-async def make_transport(resolver: FakeResolver) -> AsyncIterator[Callable[..., LiveTransport]]:
+async def make_transport(resolver: TableResolver) -> AsyncIterator[Callable[..., LiveTransport]]:
     made: list[LiveTransport] = []
 
     def make(*allow: str, max_redirects: int = 10, max_response_bytes: int = 1 << 20) -> LiveTransport:
@@ -154,7 +132,7 @@ BLOCKED_SPELLINGS = [
 @pytest.mark.parametrize("spelling", BLOCKED_SPELLINGS)
 async def test_blocked_by_default_without_any_connect_or_lookup(
     spelling: str, port: int, make_transport: Callable[..., LiveTransport], connects: list[str],
-    resolver: FakeResolver,
+    resolver: TableResolver,
 ) -> None:
     transport = make_transport()
     with pytest.raises(NetworkBlocked):
@@ -183,7 +161,7 @@ async def test_allow_entry_is_port_specific(
 
 
 async def test_name_resolving_to_private_address_is_blocked_at_connect_time(
-    port: int, make_transport: Callable[..., LiveTransport], connects: list[str], resolver: FakeResolver,
+    port: int, make_transport: Callable[..., LiveTransport], connects: list[str], resolver: TableResolver,
 ) -> None:
     resolver.table["intranet.test"] = ["10.0.0.1"]
     with pytest.raises(NetworkBlocked, match="10.0.0.1 is a private address"):
@@ -192,7 +170,7 @@ async def test_name_resolving_to_private_address_is_blocked_at_connect_time(
 
 
 async def test_dns_rebinding_any_blocked_address_refuses_the_lookup(
-    port: int, make_transport: Callable[..., LiveTransport], connects: list[str], resolver: FakeResolver,
+    port: int, make_transport: Callable[..., LiveTransport], connects: list[str], resolver: TableResolver,
 ) -> None:
     assert ipaddress.ip_address(PUBLIC_LOOKING).is_global
     resolver.table["rebind.test"] = [PUBLIC_LOOKING, "127.0.0.1"]
@@ -210,7 +188,7 @@ async def test_allowed_name_connects_to_the_checked_address(
 
 
 async def test_allowed_name_may_resolve_anywhere_and_every_attempt_is_recorded(
-    port: int, make_transport: Callable[..., LiveTransport], connects: list[str], resolver: FakeResolver,
+    port: int, make_transport: Callable[..., LiveTransport], connects: list[str], resolver: TableResolver,
 ) -> None:
     # Also proves the `connects` guard sees the client's connects (127.0.0.2 refuses, 127.0.0.1 answers).
     resolver.table["multi.test"] = ["127.0.0.2", "127.0.0.1"]
@@ -224,7 +202,7 @@ async def test_allowed_name_may_resolve_anywhere_and_every_attempt_is_recorded(
                                     "file:///etc/passwd"])
 async def test_redirect_hop_is_rechecked(
     target: str, port: int, make_transport: Callable[..., LiveTransport], connects: list[str],
-    resolver: FakeResolver,
+    resolver: TableResolver,
 ) -> None:
     transport = make_transport(f"127.0.0.1:{port}")
     url = f"http://127.0.0.1:{port}/redirect"
@@ -234,7 +212,7 @@ async def test_redirect_hop_is_rechecked(
 
 
 async def test_redirect_to_name_resolving_to_blocked_address(
-    port: int, make_transport: Callable[..., LiveTransport], connects: list[str], resolver: FakeResolver,
+    port: int, make_transport: Callable[..., LiveTransport], connects: list[str], resolver: TableResolver,
 ) -> None:
     resolver.table["evil.test"] = ["169.254.169.254"]
     transport = make_transport(f"127.0.0.1:{port}")
@@ -381,7 +359,7 @@ async def _slow(request: web.Request) -> web.Response:
     return web.Response(text="late")
 
 
-async def test_session_factory_and_timeout_maps_to_etimedout(resolver: FakeResolver) -> None:
+async def test_session_factory_and_timeout_maps_to_etimedout(resolver: TableResolver) -> None:
     app = web.Application()
     app.router.add_get("/slow", _slow)
     srv = TestServer(app, host="127.0.0.1")
@@ -401,7 +379,7 @@ async def test_session_factory_and_timeout_maps_to_etimedout(resolver: FakeResol
         await srv.close()
 
 
-async def test_context_manager_closes(port: int, resolver: FakeResolver) -> None:
+async def test_context_manager_closes(port: int, resolver: TableResolver) -> None:
     policy = NetworkPolicy.from_strings([f"127.0.0.1:{port}"])
     async with LiveTransport(policy, max_response_bytes=100, resolver=resolver) as transport:
         assert (await transport.send(HttpRequest("GET", f"http://127.0.0.1:{port}/bytes/3"))).body == b"xxx"
