@@ -156,15 +156,11 @@ def _deliverable(task: asyncio.Task[HttpResponse], summary: dict[str, Any], trac
         if trace.on_response is not None:
             trace.on_response(response)
         return {"id": request_id, "response": _response_to_js(response)}
-    if isinstance(exc, ExecutorError) and exc.fatal:
-        raise exc
-    if isinstance(exc, NetworkError):
+    if isinstance(exc, NetworkError) and not exc.fatal:
         summary["error"] = exc.code
         errno = str(exc.details.get("errno", "ECONNREFUSED"))
         return {"id": request_id, "error": {"__ceNetwork": {"code": errno}, "message": exc.message}}
-    if isinstance(exc, ExecutorError):
-        raise exc
-    raise exc
+    raise exc  # policy refusals, unrecorded requests, limits: the job ends here
 
 
 def _serve(services: Mapping[str, Service], item: dict[str, Any]) -> Any:

@@ -11,12 +11,14 @@ from typing import Any
 from executor.connector import AuthSpec, Connector, MethodImpl
 from executor.errors import JobTimeout
 from executor.jobs.input import JobInput
-from executor.secrets import Secrets, secrets_in_body
+from executor.secrets import Secrets, secrets_in_body, strings_in
 from js_runtime.engine import EngineKind
 from js_runtime.http import HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.session import MethodCall, Service, Trace, run_method
+
+_MAX_SCANNED_BODY = 64 * 1024
 
 
 @dataclass
@@ -35,15 +37,23 @@ class JobContext:
     trace: Trace = field(default_factory=Trace)
     credentials: dict[str, Any] | None = None
     credentials_changed: bool = False
+    # Small response bodies the script received, scanned for tokens only when something is redacted.
+    _seen_bodies: list[tuple[bytes, str | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.trace.on_response = self.learn_secrets_from
+        self.trace.on_response = self._keep_body
 
-    def learn_secrets_from(self, response: HttpResponse) -> None:
-        """Tokens in a response the script received become secrets of the job."""
-        found = secrets_in_body(response.body, response.header("content-type"))
-        if found:
-            self.secrets = self.secrets.with_values(found)
+    def _keep_body(self, response: HttpResponse) -> None:
+        # Token responses are small; large bodies are neither kept nor scanned.
+        if len(response.body) <= _MAX_SCANNED_BODY:
+            self._seen_bodies.append((response.body, response.header("content-type")))
+
+    def all_secrets(self) -> Secrets:
+        """The job's secrets, including tokens seen in the responses it received so far."""
+        for body, content_type in self._seen_bodies:
+            self.secrets = self.secrets.with_values(secrets_in_body(body, content_type))
+        self._seen_bodies.clear()
+        return self.secrets
 
     def remaining(self) -> float:
         """Seconds left in the job's wall-clock budget."""
@@ -66,7 +76,7 @@ class JobContext:
         base.update(new)
         self.credentials = base
         self.credentials_changed = True
-        self.secrets = self.secrets.with_values(_strings(new))
+        self.secrets = self.secrets.with_values(strings_in(new))
         return base
 
     async def call(self, impl: MethodImpl, context: dict[str, Any],
@@ -81,8 +91,3 @@ class JobContext:
                                 limits=self.limits.with_timeout(self.remaining()),
                                 trace=self.trace, lanes=self.lanes)
 
-
-def _strings(value: Any) -> list[str]:
-    from executor.secrets import strings_in
-
-    return list(strings_in(value))

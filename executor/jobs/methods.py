@@ -21,6 +21,7 @@ from executor.errors import (
     MethodNotImplemented,
 )
 from executor.formulas import Formula
+from executor.formulas.nodes import truthy
 from executor.jobs.context import JobContext
 from js_runtime.session import Service
 
@@ -117,7 +118,7 @@ async def _test_once(ctx: JobContext) -> Any:
         services["signRequest"] = await signer(ctx)
         js_config["signRequests"] = True
     value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
-    if not value:
+    if not truthy(value):  # JavaScript's truthiness: [] and {} pass, as they would in the platform
         raise ConnectionTestFailed(f"the connection test returned {json.dumps(value)}"[:200])
     return value
 
@@ -144,7 +145,7 @@ async def disconnect(ctx: JobContext) -> Any:
         return await ctx.call(impl, ctx.context())
     except ExecutorError as exc:
         ctx.trace.logs.append({"level": "warn", "message": f"disconnect failed ({exc.code}): "
-                               + ctx.secrets.redact(exc.message)})
+                               + ctx.all_secrets().redact(exc.message)})
         logging.getLogger(__name__).info("disconnect failed: %s", exc.code)
         return None
 

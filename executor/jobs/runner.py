@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executor import oauth
-from executor.connector import Connector
+from executor.connector import METHOD_NAMES, Connector
 from executor.errors import ExecutorError, InvalidInput, JobTimeout, MethodNotImplemented
 from executor.jobs import flows, methods
 from executor.jobs.context import JobContext
@@ -89,15 +89,9 @@ async def _dispatch(ctx: JobContext, method: str) -> Any:
         return await runner(ctx)
     if ctx.auth.method(method) is not None:
         return await methods.call_implemented(ctx, method)
-    if method in _known_methods():
+    if method in METHOD_NAMES:
         raise MethodNotImplemented(f"the connector does not implement {method}")
     raise InvalidInput(f"unknown method '{method}'")
-
-
-def _known_methods() -> set[str]:
-    from executor.connector import METHOD_NAMES
-
-    return set(METHOD_NAMES)
 
 
 def _finish(result: JobResult, ctx: JobContext) -> None:
@@ -106,4 +100,4 @@ def _finish(result: JobResult, ctx: JobContext) -> None:
     if ctx.credentials_changed:
         result.credentials = ctx.credentials
     if result.error is not None:
-        result.error.message = ctx.secrets.redact(result.error.message)
+        result.error.message = ctx.all_secrets().redact(result.error.message)

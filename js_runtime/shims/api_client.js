@@ -15,6 +15,7 @@
     429: ['RATE_LIMIT_EXCEEDED', 'Too Many Requests'],
   };
 
+  const isSuccess = (status) => status >= 200 && status < 300;  // axios's default validateStatus
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   function statusError(response) {
@@ -83,7 +84,7 @@
           if ('data' in decision) response.data = decision.data;
           return response;
         }
-        if (response.status >= 200 && response.status < 300) return response;
+        if ((requestConfig.validateStatus || isSuccess)(response.status)) return response;
         const wait = retryDelay(response, attempt);
         const retry = response.status === 429 && attempt < MAX_RATE_LIMIT_RETRIES && Date.now() + wait < deadline;
         if (!retry) throw statusError(response);

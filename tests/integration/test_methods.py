@@ -288,3 +288,23 @@ export default async () => {{
              "auth/get-credentials-from-connection-parameters.js": script}
     result = await run_connector(files, "getCredentialsFromConnectionParameters", {})
     assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR", "message": "could not use [REDACTED] for user 7"}
+
+
+@pytest.mark.parametrize(("returned", "passes"), [("[]", True), ("({})", True), ("'ok'", True), ("0", False),
+                                                  ("''", False), ("null", False), ("undefined", False)])
+async def test_test_result_uses_javascript_truthiness(run_connector, returned, passes):
+    files = {"spec.yml": "auth:\n  type: client-credentials\n  test:\n    code: \"export default () => "
+                         + returned + "\"\n"}
+    result = await run_connector(files, "test", {})
+    assert result.succeeded is passes, result.to_dict()
+    if not passes:
+        assert result.to_dict()["error"]["code"] == "CONNECTION_TEST_FAILED"
+
+
+async def test_api_client_honours_a_callers_validate_status(run_connector, api_server):
+    api_server.reply("GET", "/missing", status=404, json_body={"gone": True})
+    files = inline(f"baseUrl: {api_server.base}\n", """export default async ({ apiClient }) => {
+      const res = await apiClient.get('/missing', { validateStatus: (s) => s < 500 })
+      return res.status === 404 && res.data.gone }""")
+    result = await run_connector(files, "test", {})
+    assert result.succeeded, result.to_dict()
