@@ -23,9 +23,12 @@ class Engine(Protocol):
 
     kind: EngineKind
 
-    async def step(self, scripts: Sequence[str], *, timeout: float) -> str | None:
+    async def step(self, scripts: Sequence[str], *, timeout: float, prelude: str | None = None) -> str | None:
         """Evaluate `scripts` in order, running pending promise callbacks after each; return the
         last one's value if it is a string.
+
+        `prelude`, our own trusted script, is evaluated first; an engine may run a compiled form of
+        it (QuickJS reads bytecode compiled once per process).
 
         Raises JobTimeout, MemoryLimitExceeded, or ScriptError for an uncaught exception.
         """

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import quickjs
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
+from js_runtime import quickjs_bytecode
 from js_runtime.engine import EngineKind
 from js_runtime.lanes import Lane, LanePool
 from js_runtime.limits import Limits
@@ -55,8 +56,8 @@ class QuickJSEngine:
     async def open(cls, limits: Limits, lanes: LanePool) -> QuickJSEngine:
         return cls(lanes.acquire(), lanes, limits)
 
-    async def step(self, scripts: Sequence[str], *, timeout: float) -> str | None:
-        return await self._lane.run(self._step, scripts, timeout)
+    async def step(self, scripts: Sequence[str], *, timeout: float, prelude: str | None = None) -> str | None:
+        return await self._lane.run(self._step, scripts, timeout, prelude)
 
     async def memory_exhausted(self, thrown_nullish: bool) -> bool:
         # When even the InternalError cannot be allocated, QuickJS throws null instead; by the time
@@ -75,9 +76,12 @@ class QuickJSEngine:
             self._ctx = _new_context(self._limits)
         return self._ctx
 
-    def _step(self, scripts: Sequence[str], timeout: float) -> str | None:
+    def _step(self, scripts: Sequence[str], timeout: float, prelude: str | None) -> str | None:
         deadline = time.monotonic() + timeout
         ctx = self._context()
+        if prelude is not None:
+            self._arm(ctx, deadline)
+            _run_trusted(ctx, prelude)
         value = None
         for script in scripts:
             self._arm(ctx, deadline)
@@ -102,8 +106,22 @@ def _new_context(limits: Limits) -> quickjs.Context:
     ctx = quickjs.Context()
     ctx.set_memory_limit(limits.memory)
     ctx.set_max_stack_size(limits.stack)
-    ctx.eval(_SETUP)
+    _run_trusted(ctx, _SETUP)
     return ctx
+
+
+def _run_trusted(ctx: quickjs.Context, source: str) -> None:
+    """Evaluate one of our own scripts: from its bytecode (compiled once) when the binding allows."""
+    if not quickjs_bytecode.available():
+        try:
+            ctx.eval(source)
+        except quickjs.JSException as exc:
+            raise _translate(exc) from None
+        return
+    try:
+        quickjs_bytecode.evaluate(ctx, quickjs_bytecode.compiled(source))
+    except quickjs_bytecode.BytecodeError:
+        raise MemoryLimitExceeded("the context ran out of memory loading the prelude") from None
 
 
 def _drop(ctx: object) -> None:

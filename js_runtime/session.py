@@ -82,7 +82,8 @@ async def run_method(
     deadline = loop.time() + limits.timeout
     js = await open_engine(engine, limits, lanes or _DEFAULT_LANES)
     try:
-        snapshot = await _poll(js, _start_scripts(call, limits), deadline - loop.time())
+        snapshot = await _poll(js, _start_scripts(call, limits), deadline - loop.time(),
+                               prelude=prelude_for(_reachable_names(call)))
         return await _drive(js, snapshot, call, send, limits, trace, deadline)
     finally:
         await js.close()
@@ -289,17 +290,16 @@ def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
         context = _js_string(json.dumps(call.context, allow_nan=False))  # NaN/Infinity: not JSON to JS
     except (RecursionError, ValueError, TypeError):
         raise InvalidInput("the method's context is not JSON (a non-finite number?) or is nested too deeply") from None
-    # One script, so V8 pays one evaluation round trip for all of it.
+    # One script, so V8 pays one evaluation round trip for all of it (the prelude joins it there).
     return [
-        prelude_for(_reachable_names(call))
-        + f";__ce.configure({_js_string(json.dumps(options))})"
+        f"__ce.configure({_js_string(json.dumps(options))})"
         + f";__ce.start({call.module.factory}, {_js_string(call.export_name)}, {context});\n",
     ]
 
 
-async def _poll(js: Engine, scripts: list[str], remaining: float) -> dict[str, Any]:
-    """Run `scripts`, then collect what the script queued; one engine step."""
-    text = await js.step([*scripts, "__ce.poll()"], timeout=remaining)
+async def _poll(js: Engine, scripts: list[str], remaining: float, prelude: str | None = None) -> dict[str, Any]:
+    """Run `scripts` (after `prelude`), then collect what the script queued; one engine step."""
+    text = await js.step([*scripts, "__ce.poll()"], timeout=remaining, prelude=prelude)
     try:
         snapshot: dict[str, Any] = json.loads(text or "")
     except (json.JSONDecodeError, RecursionError):

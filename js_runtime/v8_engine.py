@@ -56,13 +56,15 @@ class V8Engine:
             lanes.release(lane)
         return cls(maker, racer, lanes)
 
-    async def step(self, scripts: Sequence[str], *, timeout: float) -> str | None:
+    async def step(self, scripts: Sequence[str], *, timeout: float, prelude: str | None = None) -> str | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         value = None
-        if not self._set_up:
-            self._set_up = True
-            scripts = [_SETUP + ";\n" + scripts[0], *scripts[1:]] if scripts else [_SETUP]
+        # The set-up and the prelude go out with the first script: one evaluation round trip.
+        head = [part for part in (None if self._set_up else _SETUP, prelude) if part]
+        self._set_up = True
+        if head:
+            scripts = [";\n".join([*head, *scripts[:1]]), *scripts[1:]]
         for script in scripts:
             left = deadline - loop.time()
             if left <= 0:
