@@ -490,8 +490,28 @@
     return base === undefined ? e : Object.assign(e, { base });
   }
 
+  // The common case, an absolute http(s) URL that needs no normalising: a lower-case host name or a
+  // canonical IPv4 address, a port, a path and query of characters that are never percent-encoded,
+  // no `.`/`..` segment, no fragment. For these the general parser below only splits the string, so
+  // it is skipped (most of a fetch's JavaScript time was here); tests compare the two on such URLs.
+  const SIMPLE_URL = /^(https?):\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(\d{1,5}))?((?:\/[\w\-.~!$&()*+,;=:@%]*)*)(?:\?([\w\-.~!$&()*+,;=:@%/?]*))?$/;
+  const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:\/|$)/i;
+  const NUMERIC_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)$/;
+  const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.|$)){4}$/;
+  function parseSimpleURL(s) {
+    const m = SIMPLE_URL.exec(s);
+    if (!m || DOT_SEGMENT.test(m[4]) || (NUMERIC_LABEL.test(m[2]) && !CANONICAL_IPV4.test(m[2]))) return undefined;
+    const url = {
+      scheme: m[1], username: '', password: '', host: m[2], port: null,
+      path: m[4] === '' ? [''] : m[4].slice(1).split('/'), query: m[5] === undefined ? null : m[5], fragment: null,
+    };
+    return m[3] === undefined || setPort(url, m[3]) ? url : null;
+  }
+
   /** Parse `input` (against a parsed base or null) into a record, or null when it is not a URL. */
   function parseURL(input, base) {
+    const simple = base ? undefined : parseSimpleURL(input);
+    if (simple !== undefined) return simple;
     let s = stripTabs(toUSV(input).replace(/^[\0-\x20]+|[\0-\x20]+$/g, ''));
     const url = {
       scheme: '', username: '', password: '', host: null, port: null, path: [], query: null, fragment: null,

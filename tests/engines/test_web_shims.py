@@ -6,6 +6,7 @@ Node is the oracle: every expected value in CASES is what Node.js v20 printed fo
 that returns the results of all its expressions, so the whole table costs a few dozen jobs.
 """
 
+import random
 from typing import Any
 
 import pytest
@@ -2469,3 +2470,43 @@ async def test_where_the_shims_deliberately_differ_from_node(run_js):
     assert result.output[0] == ["RangeError", "ERR_ENCODING_NOT_SUPPORTED", 'The "latin2" encoding is not supported']
     # Node makes atob and btoa enumerable globals; host.defineGlobal installs every shim global non-enumerable.
     assert result.output[1] == []
+
+
+def _urls_near_the_fast_path(count: int, seed: int) -> list[str]:
+    """http(s) URLs like the ones connectors fetch, each part usually plain and sometimes one of the
+    variations where normalising starts to matter (case, numeric hosts, default and out-of-range
+    ports, dot segments, characters that get percent-encoded, a fragment)."""
+    rng = random.Random(seed)
+
+    def pick(plain: list[str | None], odd: list[str | None]) -> str | None:
+        return rng.choice(plain if rng.random() < 0.85 else odd)
+
+    out = []
+    for _ in range(count):
+        scheme = pick(["http", "https"], ["HTTP", "ftp", "ws"])
+        host = ".".join(pick(["api", "example", "com", "a-b", "x1", "io"],
+                             ["127", "0x7f", "1", "255", "256", "010", "Api", "xn--bcher-kva", ""])
+                        for _ in range(rng.choice([1, 2, 3, 4])))
+        port = pick([None, None, "8080", "3000"], ["", "80", "443", "0", "065535", "65535", "65536", "99999"])
+        path = "".join("/" + str(pick(["token", "v1", "oauth2", "a.b", "t;k=v", "~u", "p@q", "x%20y", ""],
+                                      [".", "..", "%2e", "%2E%2e", "a b", "é", "a'b", "[x]", "a\\b"]))
+                       for _ in range(rng.randrange(0, 4)))
+        query = pick([None, "a=1", "a=1&b=2", "", "r=/?:@"], ["x=%zz", "q=a b", "q='", "é=1", 'k="v"'])
+        fragment = pick([""], ["#f", "#"])
+        out.append(f"{scheme}://{host}{'' if port is None else ':' + port}{path}"
+                   f"{'' if query is None else '?' + query}{fragment}")
+    return out
+
+
+async def test_plain_http_urls_parse_as_the_general_parser_does(run_js):
+    # The URL shim skips its general parser for plain absolute http(s) URLs. A leading space is trimmed
+    # by the general parser and makes the input not plain, so `new URL(' ' + u)` is the general
+    # parser's answer for `u`; both must agree on every component, and on which inputs are invalid.
+    urls = _urls_near_the_fast_path(1500, seed=8)
+    result = await run_js(HELPERS_JS + """
+      const parse = (u) => { try { return props(new URL(u)); } catch (e) { return e.code; } };
+      export default ({ urls }) => urls.map((u) => [u, parse(u), parse(' ' + u)]).filter(([, a, b]) =>
+        JSON.stringify(a) !== JSON.stringify(b));
+    """, {"urls": urls})
+    assert result.error is None, result.error
+    assert result.output == []
