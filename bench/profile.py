@@ -209,19 +209,21 @@ def _shim_sources() -> list[tuple[str, str]]:
     return sorted(files, key=lambda item: -len(item[1]))
 
 
-def _job_scripts() -> list[str] | None:
-    """The scripts a job's first step evaluates, from the session (None if its private helper moved)."""
+def _job_scripts() -> tuple[str, list[str]] | None:
+    """The prelude and the scripts a job's first step evaluates, from the session (None if its
+    private helper moved)."""
     try:
-        from js_runtime.session import _start_scripts
+        from js_runtime.session import _reachable_names, _start_scripts
     except ImportError:
         return None
     from bench.common import METHOD_CONTEXT, METHOD_NAME, METHOD_SOURCE
     from js_runtime.limits import DEFAULT_LIMITS
     from js_runtime.modules import load_module
+    from js_runtime.prelude import prelude_for
     from js_runtime.session import MethodCall
 
     call = MethodCall(load_module(METHOD_SOURCE, "bench.js"), METHOD_NAME, METHOD_CONTEXT)
-    return [*_start_scripts(call, DEFAULT_LIMITS), "__ce.poll()"]
+    return prelude_for(_reachable_names(call)), [*_start_scripts(call, DEFAULT_LIMITS), "__ce.poll()"]
 
 
 def _full_prelude() -> str:
@@ -254,11 +256,13 @@ def quickjs_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a QuickJS job, each timed on its own (medians)."""
     import quickjs
 
+    from js_runtime import quickjs_bytecode
     from js_runtime.limits import DEFAULT_LIMITS
 
-    scripts = _job_scripts()
+    job = _job_scripts()
     full = _full_prelude()
-    prelude = scripts[0] if scripts else full
+    prelude, scripts = job if job else (full, None)
+    bytecode = quickjs_bytecode.compiled(prelude)
 
     def fresh() -> quickjs.Context:
         ctx = quickjs.Context()
@@ -268,20 +272,23 @@ def quickjs_phases(n: int) -> list[tuple[str, float]]:
 
     def loaded() -> quickjs.Context:
         ctx = fresh()
-        ctx.eval(prelude)
+        quickjs_bytecode.evaluate(ctx, bytecode)
         return ctx
 
     contexts = [loaded() for _ in range(n)]
     rows = [("new context + limits", _median_ms(fresh, n))]
     rows.append(("free a context (its prelude loaded)", _median_ms(lambda: contexts.pop(), n)))  # the last reference
-    rows.append((f"this job's prelude ({len(prelude) // 1024} KiB): compile + run",
-                 _median_ms(lambda: fresh().eval(prelude), n)))
+    blank = [fresh() for _ in range(2 * n)]  # made beforehand: these rows time the prelude alone
+    rows.append((f"this job's prelude ({len(prelude) // 1024} KiB): read its bytecode + run (as jobs do)",
+                 _median_ms(lambda: quickjs_bytecode.evaluate(blank.pop(), bytecode), n)))
+    rows.append(("the same prelude compiled from source + run (before bytecode)",
+                 _median_ms(lambda: blank.pop().eval(prelude), n)))
     if scripts is not None:
         rest_times: list[float] = []
         for _ in range(n):
             ctx = loaded()
             started = time.perf_counter()
-            for script in scripts[1:]:
+            for script in scripts:
                 ctx.eval(script)
                 while ctx.execute_pending_job():
                     pass
@@ -301,8 +308,8 @@ async def v8_phases(n: int) -> list[tuple[str, float]]:
     import py_mini_racer
 
     loop = asyncio.get_running_loop()
-    scripts = _job_scripts()
-    prelude = scripts[0] if scripts else _full_prelude()
+    job = _job_scripts()
+    prelude = job[0] if job else _full_prelude()
     rows: list[tuple[str, float]] = []
 
     opened, closed, evals, preludes = [], [], [], []

@@ -55,8 +55,9 @@ def units_for(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(unit.name for unit in UNITS if unit.name in wanted)
 
 
-def prelude_for(names: Iterable[str]) -> str:
-    """The prelude for a module that mentions `names`."""
+@functools.lru_cache(maxsize=1024)
+def prelude_for(names: frozenset[str]) -> str:
+    """The prelude for a module that mentions `names` (remembered per set of names: per module)."""
     return prelude_source(units_for(names))
 
 
