@@ -11,7 +11,9 @@ evaluate the source instead, with the same result.
 Only bytecode compiled here, in this process, from our own shim sources is ever read (QuickJS does
 not validate bytecode). Connector code is never loaded this way: it is compiled from source under
 the binding's time limit. The calls run without the binding's time limit (the prelude only defines
-functions) but within the context's memory limit.
+functions) but within the context's memory limit. The bytecode is written without the source text
+(reading it is cheaper): `String(fetch)` reads `[native code]`, as a built-in's does; stack traces
+keep their `<prelude>:line:column` positions.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import quickjs
 
 _TAG_EXCEPTION = 6
 _EVAL_GLOBAL_COMPILE_ONLY = 1 << 5  # JS_EVAL_TYPE_GLOBAL (0) | JS_EVAL_FLAG_COMPILE_ONLY
-_WRITE_BYTECODE = 1 << 0
+_WRITE_BYTECODE = (1 << 0) | (1 << 4)  # JS_WRITE_OBJ_BYTECODE | JS_WRITE_OBJ_STRIP_SOURCE
 _READ_BYTECODE = 1 << 0
 # The binding's Context object: PyObject_HEAD (refcount, type), then JSRuntime*, then JSContext*.
 _RUNTIME_OFFSET = 2 * ctypes.sizeof(ctypes.c_void_p)
