@@ -32,11 +32,13 @@ TIMER_NAMES = frozenset({"setTimeout", "setInterval", "setImmediate", "clearTime
 UNITS: tuple[Unit, ...] = (
     Unit("console", ("console.js",), frozenset({"console"})),
     Unit("timers", ("timers.js",), TIMER_NAMES),
-    Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "Buffer", "TextEncoder", "TextDecoder",
+    Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
+    Unit("buffer", ("buffer.js",), frozenset({"Buffer"}), needs=("web",)),
     Unit("fetch", ("net.js", "fetch.js"), frozenset({"fetch", "Headers", "Request", "Response",
                                                       "AbortController", "AbortSignal"}), needs=("web", "timers")),
-    Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch",)),
+    # axios hands arraybuffer responses over as a Buffer, as in Node
+    Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
     Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
 )
 _BY_NAME = {unit.name: unit for unit in UNITS}

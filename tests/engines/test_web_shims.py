@@ -2510,3 +2510,20 @@ async def test_plain_http_urls_parse_as_the_general_parser_does(run_js):
     """, {"urls": urls})
     assert result.error is None, result.error
     assert result.output == []
+
+
+@pytest.mark.parametrize(("uses", "present", "absent"), [
+    ("typeof fetch", ["URL", "TextEncoder", "setTimeout", "Headers"], ["Buffer", "console"]),
+    ("typeof Buffer", ["URL", "atob"], ["fetch", "setTimeout"]),
+    ("typeof require('axios')", ["Buffer", "fetch", "URL"], ["apiClient", "console"]),
+    ("typeof URL", ["URLSearchParams", "DOMException"], ["Buffer", "fetch"]),
+])
+async def test_a_module_gets_the_shims_it_mentions_and_what_they_need(run_js, uses, present, absent):
+    # Names reached only through a computed string do not count as mentioned (README), which is how
+    # this looks at what the prelude holds without mentioning it.
+    result = await run_js(f"""export default ({{ names }}) => [{uses},
+      names.map((name) => typeof globalThis[name.split('').join('')])]""",
+                          {"names": present + absent})
+    assert result.error is None, result.error
+    assert result.output[0] in ("function", "object")
+    assert result.output[1] == ["function"] * len(present) + ["undefined"] * len(absent)
