@@ -53,7 +53,8 @@ async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None) -> Job
     ctx: JobContext | None = None
     try:
         ctx = _context(job, send, lanes)
-        output = await asyncio.wait_for(_dispatch(ctx, job.method), timeout=job.limits.timeout + 1.0)
+        async with asyncio.timeout(job.limits.timeout + 1.0):  # no extra task, unlike wait_for
+            output = await _dispatch(ctx, job.method)
         result = JobResult("succeeded", output=output)
     except ExecutorError as exc:
         result = JobResult("failed", error=exc)

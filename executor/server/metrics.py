@@ -36,17 +36,31 @@ class ServerMetrics:
                                        ["source"], registry=r)
         self.worker_restarts = Counter(f"{PREFIX}_worker_restarts", "Worker processes restarted.", registry=r)
         self.workers_alive = Gauge(f"{PREFIX}_workers_alive", "Worker processes ready for jobs.", registry=r)
+        # Labelled children by label values: `labels()` takes a lock and validates on every call.
+        self._jobs_by: dict[tuple[str, ...], Any] = {}
+        self._duration_by: dict[tuple[str, str], Any] = {}
+        self._outbound_by: dict[tuple[str, str], Any] = {}
 
     def record_job(self, *, connector: str, method: str, engine: str, result: Mapping[str, Any],
                    seconds: float) -> None:
         """Count one finished job and the requests it made."""
         error = result.get("error") or {}
-        self.jobs.labels(connector, method, engine, str(result.get("status")), str(error.get("code", ""))).inc()
-        self.duration.labels(method, engine).observe(seconds)
+        key = (connector, method, engine, str(result.get("status")), str(error.get("code", "")))
+        child = self._jobs_by.get(key)
+        if child is None:
+            child = self._jobs_by[key] = self.jobs.labels(*key)
+        child.inc()
+        timing = self._duration_by.get((method, engine))
+        if timing is None:
+            timing = self._duration_by[(method, engine)] = self.duration.labels(method, engine)
+        timing.observe(seconds)
         for request in result.get("requests") or ():
             status = request.get("status") if isinstance(request, Mapping) else None
             status_class = f"{status // 100}xx" if isinstance(status, int) else "error"
-            self.outbound.labels(connector, status_class).inc()
+            counter = self._outbound_by.get((connector, status_class))
+            if counter is None:
+                counter = self._outbound_by[(connector, status_class)] = self.outbound.labels(connector, status_class)
+            counter.inc()
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

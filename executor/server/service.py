@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +25,7 @@ from executor.server.connectors import ConnectorRegistry
 from executor.server.idempotency import IdempotencyKeyReused, IdempotencyStore, SingleFlight
 from executor.server.logging import add_secrets, job_log_context
 from executor.server.metrics import ServerMetrics
-from executor.server.openapi import JOB_REQUEST_SCHEMA
+from executor.server.openapi import JOB_INPUT_SCHEMA, JOB_REQUEST_SCHEMA
 from executor.server.workers import QueueFull, WorkerPool, failed_reply
 
 _VALIDATOR = jsonschema.Draft202012Validator(JOB_REQUEST_SCHEMA)
@@ -79,8 +79,76 @@ class PreparedJob:
         return self.method == "refreshCredentials" and self.connection_id is not None
 
 
+def _fast_path_checks() -> tuple[Any, ...]:
+    """What `surely_valid` checks, read from JOB_REQUEST_SCHEMA (so the two cannot drift apart silently)."""
+    props = JOB_REQUEST_SCHEMA["properties"]
+    connector_string, inline = props["connector"]["oneOf"]
+    assert connector_string["type"] == "string" and inline["required"] == ["files"]
+    names = inline["properties"]["files"]["propertyNames"]
+    input_types: dict[str, type] = {}
+    for key, prop in JOB_INPUT_SCHEMA["properties"].items():
+        kinds = prop["type"]
+        assert set(kinds) in ({"object", "null"}, {"string", "null"}), key
+        input_types[key] = dict if "object" in kinds else str
+    return (frozenset(props), tuple(JOB_REQUEST_SCHEMA["required"]), frozenset(props["method"]["enum"]),
+            frozenset(props["engine"]["enum"]), connector_string["minLength"], connector_string["maxLength"],
+            input_types, names["minLength"], names["maxLength"], props["connectionId"]["minLength"],
+            props["connectionId"]["maxLength"])
+
+
+(_KEYS, _REQUIRED, _METHODS, _ENGINES, _KEY_MIN, _KEY_MAX, _INPUT_TYPES, _PATH_MIN, _PATH_MAX,
+ _CONNECTION_ID_MIN, _CONNECTION_ID_MAX) = _fast_path_checks()
+
+
+def surely_valid(body: Any) -> bool:
+    """True only for a body the JobRequest schema accepts, checked by hand (~1 µs instead of ~30 µs).
+
+    False means "not sure": the schema validator then decides, and words the error. Anything
+    unusual (an integral float timeoutMs, a null authOption...) simply takes that slow path.
+    """
+    if type(body) is not dict or not body.keys() <= _KEYS:
+        return False
+    for key in _REQUIRED:
+        if key not in body:
+            return False
+    ref = body["connector"]
+    if type(ref) is str:
+        if not _KEY_MIN <= len(ref) <= _KEY_MAX:
+            return False
+    elif type(ref) is dict and len(ref) == 1 and type(files := ref.get("files")) is dict and files:
+        for path, text in files.items():
+            if type(text) is not str or type(path) is not str or not _PATH_MIN <= len(path) <= _PATH_MAX:
+                return False
+    else:
+        return False
+    if type(body["method"]) is not str or body["method"] not in _METHODS:
+        return False
+    job_input = body.get("input")
+    if job_input is not None:
+        if type(job_input) is not dict:
+            return False
+        for key, kind in _INPUT_TYPES.items():
+            value = job_input.get(key)
+            if value is not None and type(value) is not kind:
+                return False
+    engine = body.get("engine")
+    if engine is not None and (type(engine) is not str or engine not in _ENGINES):
+        return False
+    if "authOption" in body and type(body["authOption"]) is not str:
+        return False
+    if "timeoutMs" in body and (type(body["timeoutMs"]) is not int or body["timeoutMs"] < 1):
+        return False
+    if "connectionId" in body:
+        connection_id = body["connectionId"]
+        if type(connection_id) is not str or not _CONNECTION_ID_MIN <= len(connection_id) <= _CONNECTION_ID_MAX:
+            return False
+    return True
+
+
 def validate_body(body: Any) -> None:
     """ApiError 400 INVALID_JOB unless `body` matches the published JobRequest schema."""
+    if surely_valid(body):
+        return
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(body))
     if error is not None:
         raise ApiError(400, "INVALID_JOB", schema_message(error))
@@ -99,6 +167,12 @@ def schema_message(error: jsonschema.ValidationError) -> str:
     if kind == "oneOf" and error.absolute_path and error.absolute_path[-1] == "connector":
         return f'{where}: must be a connector key or an inline connector {{"files": {{"path": "text"}}}}'
     return f"{where}: does not satisfy {kind} {json.dumps(expected)[:200]}"
+
+
+def _job_id() -> str:
+    """32 random hex digits, like uuid4().hex without a getrandom() system call per job (a log
+    correlation id, not a secret)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def fingerprint(body: Any) -> str:
@@ -121,6 +195,8 @@ def job_secrets(job_input: JobInput, connector: Connector | None, auth_option: s
         connector_parameters=job_input.connector_parameters,
         connector_schema=connector.parameters_schema if connector is not None else None,
     )
+    if job_input.token_response is None and job_input.code_verifier is None:
+        return secrets
     extra = [job_input.token_response or {}, job_input.code_verifier or ""]
     return secrets.with_values(s for value in extra for s in strings_in(value))
 
@@ -187,7 +263,7 @@ class JobService:
         message = {"connector": wire, "method": body["method"], "input": body.get("input"),
                    "engine": engine, "authOption": body.get("authOption"), "timeoutMs": timeout_ms}
         return PreparedJob(
-            job_id=uuid.uuid4().hex, connector_label=label, identity=identity, method=body["method"],
+            job_id=_job_id(), connector_label=label, identity=identity, method=body["method"],
             engine=engine, auth_option=body.get("authOption"), timeout_ms=timeout_ms,
             connection_id=body.get("connectionId"), secrets=job_secrets(job_input, connector, body.get("authOption")),
             message=message, failure=failure)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import signal
@@ -31,9 +32,10 @@ from executor.server.connectors import load_connectors
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS
 from js_runtime.lanes import LanePool
-from js_runtime.limits import DEFAULT_LIMITS
+from js_runtime.limits import DEFAULT_LIMITS, Limits
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
+_PIPE_HIGH_WATER = 1024 * 1024  # reply bytes queued for the front-end before a job waits for the pipe
 
 
 class JobRunner:
@@ -73,7 +75,13 @@ class JobRunner:
                    input=JobInput.from_json(message.get("input")),
                    engine=message.get("engine") or self._engine,  # type: ignore[arg-type]
                    auth_option=message.get("authOption"),
-                   limits=DEFAULT_LIMITS.with_timeout(timeout_ms / 1000))
+                   limits=_limits(timeout_ms))
+
+
+@functools.lru_cache(maxsize=256)
+def _limits(timeout_ms: float) -> Limits:
+    """The default limits with the job's timeout (a handful of distinct values: cached)."""
+    return DEFAULT_LIMITS.with_timeout(timeout_ms / 1000)
 
 
 def encode_reply(reply: dict[str, Any]) -> bytes:
@@ -98,14 +106,25 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
     connectors = load_connectors(args.connectors, warn=lambda m: print(f"worker: {m}", file=sys.stderr))
     policy = NetworkPolicy.from_env(os.environ, args.allow_host)
     reader, writer = await _pipes(protocol_out)
+    loop = asyncio.get_running_loop()
     lanes = LanePool(max_lanes=args.lanes)
     running: set[asyncio.Task[None]] = set()
     async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport:
         runner = JobRunner(connectors, args.engine, transport, lanes)
 
+        outbox: list[bytes] = []
+
+        def flush() -> None:  # the replies finished in one loop iteration leave in one write
+            writer.write(b"".join(outbox))
+            outbox.clear()
+
         async def answer(message: dict[str, Any]) -> None:
-            writer.write(encode_reply(await runner.handle(message)))
-            await writer.drain()
+            reply = encode_reply(await runner.handle(message))
+            if not outbox:
+                loop.call_soon(flush)
+            outbox.append(reply)
+            if writer.transport.get_write_buffer_size() > _PIPE_HIGH_WATER:
+                await writer.drain()
 
         writer.write(json.dumps({"ready": {"pid": os.getpid(), "connectors": len(connectors)}}).encode() + b"\n")
         await writer.drain()
@@ -115,6 +134,9 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
             task.add_done_callback(running.discard)
         if running:
             await asyncio.wait(running)
+        if outbox:
+            flush()
+        await writer.drain()
     lanes.close()
     writer.close()
     return 0

@@ -33,6 +33,7 @@ Reply = dict[str, Any]  # {"id", "result": <job result dict>, "runMs"}
 HARD_TIMEOUT_MARGIN = 10.0
 _FAST_EXIT_SECONDS = 2.0
 _MAX_RESTART_DELAY = 5.0
+_PIPE_HIGH_WATER = 1024 * 1024  # bytes queued for a child's stdin before a sender waits for it
 
 
 class QueueFull(Exception):
@@ -98,7 +99,7 @@ class WorkerProcess:
     exited: bool = False
     _process: asyncio.subprocess.Process | None = None
     _pending: dict[int, asyncio.Future[Reply]] = field(default_factory=dict)
-    _write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _outbox: list[bytes] = field(default_factory=list)
     _reader: asyncio.Task[None] | None = None
     _kill_reason: str | None = None
 
@@ -133,28 +134,45 @@ class WorkerProcess:
 
     async def call(self, message: dict[str, Any], hard_timeout: float) -> Reply:
         """Send one job and wait for its reply (an ENGINE_CRASHED one if the child dies first)."""
-        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Reply] = loop.create_future()
         job_id = message["id"]
         self._pending[job_id] = future
+        # One timer per job, no wait_for/shield: past the hard timeout the child is stuck, and killing
+        # it fails this job (and the others on it) through the reader.
+        stuck = loop.call_later(hard_timeout, self.kill, "the worker stopped responding and was restarted")
         try:
-            await self._send(message)
-            try:
-                return await asyncio.wait_for(asyncio.shield(future), hard_timeout)
-            except TimeoutError:
-                self.kill("the worker stopped responding and was restarted")
-                return await future
+            self._send(json.dumps(message).encode() + b"\n")
+            if self._drain_needed():
+                await self._drain()
+            return await future
         finally:
+            stuck.cancel()
             self._pending.pop(job_id, None)
 
-    async def _send(self, message: dict[str, Any]) -> None:
+    def _send(self, data: bytes) -> None:
+        """Queue one protocol line; the lines queued in one loop iteration leave in one write."""
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outbox.append(data)
+
+    def _flush(self) -> None:
+        data, self._outbox = b"".join(self._outbox), []
         assert self._process is not None and self._process.stdin is not None
-        data = json.dumps(message).encode() + b"\n"
-        try:
-            async with self._write_lock:
-                self._process.stdin.write(data)
-                await self._process.stdin.drain()
-        except (ConnectionError, RuntimeError):
-            pass  # the child is gone: the reader fails this job along with the others
+        stdin = self._process.stdin
+        if stdin.is_closing():
+            return  # the child is gone: the reader fails the jobs along with the others
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            stdin.write(data)
+
+    def _drain_needed(self) -> bool:
+        stdin = self._process.stdin if self._process is not None else None
+        return stdin is not None and stdin.transport.get_write_buffer_size() > _PIPE_HIGH_WATER
+
+    async def _drain(self) -> None:
+        assert self._process is not None and self._process.stdin is not None
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self._process.stdin.drain()
 
     async def _read_replies(self) -> None:
         assert self._process is not None and self._process.stdout is not None
@@ -205,8 +223,10 @@ class WorkerPool:
     """N worker processes; each job goes to the least-loaded one with a free slot, or waits in line."""
 
     def __init__(self, options: WorkerOptions, *, size: int, jobs_per_worker: int, queue_size: int,
-                 on_restart: Callable[[], None] | None = None) -> None:
+                 on_restart: Callable[[], None] | None = None,
+                 hard_timeout_margin: float = HARD_TIMEOUT_MARGIN) -> None:
         self.options = options
+        self.hard_timeout_margin = hard_timeout_margin
         self.jobs_per_worker = max(1, jobs_per_worker)
         self.queue_size = max(0, queue_size)
         self.workers: list[WorkerProcess] = [self._new(i) for i in range(max(1, size))]
@@ -258,7 +278,7 @@ class WorkerPool:
             if worker is None:
                 return failed_reply(JobTimeout("no worker was free within the job's time limit"))
         try:
-            return await worker.call({**message, "id": next(self._ids)}, timeout + HARD_TIMEOUT_MARGIN)
+            return await worker.call({**message, "id": next(self._ids)}, timeout + self.hard_timeout_margin)
         finally:
             worker.load -= 1
             self._wake()
@@ -284,7 +304,7 @@ class WorkerPool:
                 return None
             raise
         finally:
-            with contextlib.suppress(ValueError):
+            if waiter in self._waiters:  # (remove() of a missing one would build the future's repr)
                 self._waiters.remove(waiter)
 
     def _wake(self) -> None:

@@ -4,6 +4,7 @@ subprocesses, and a real local upstream API that counts the requests jobs make."
 from __future__ import annotations
 
 import asyncio
+import copy
 import io
 import json
 import os
@@ -27,8 +28,9 @@ from executor.secrets import Secrets
 from executor.server import service as service_module
 from executor.server.app import SERVICE, create_app
 from executor.server.config import ServerConfig
-from executor.server.logging import job_log_context, redact_secrets
+from executor.server.logging import JsonLinesLogger, job_log_context, make_logger, redact_secrets
 from executor.server.openapi import JOB_REQUEST_SCHEMA, JOB_RESULT_SCHEMA, openapi_document
+from executor.server.workers import WorkerOptions, WorkerPool
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -550,3 +552,164 @@ async def test_idempotency_store_expires_bounds_and_skips_refusals() -> None:
     await store.run("b", "fp", lambda: work("b"))
     await store.run("c", "fp", lambda: work("c"))
     assert len(store) == 2  # bounded: the oldest finished entries went
+
+# ---- the per-job fast paths give what the general paths give: validation, log lines, the pipe ----
+
+VALID_BODIES: list[Any] = [
+    {"connector": "demo", "method": "test"},
+    {"connector": "demo", "method": "refreshCredentials", "input": {"credentials": {"token": "abc"}}, "engine": "v8"},
+    {"connector": "demo", "method": "test", "input": None, "engine": None, "authOption": "sandbox",
+     "timeoutMs": 1500, "connectionId": "c-1"},
+    {"connector": {"files": {"spec.yml": "key: x", "auth/test.js": ""}}, "method": "test",
+     "input": {"connectionInput": {"a": 1}, "state": "s", "redirectUri": None, "extra": [1, 2]}},
+    {"connector": "k" * 256, "method": "connect", "input": {"tokenResponse": {}, "codeVerifier": "v"}},
+    # valid, but outside the hand-written check: the schema validator decides
+    {"connector": "demo", "method": "test", "timeoutMs": 1000.0},
+    {"connector": "demo", "method": "test", "authOption": None},
+]
+
+INVALID_BODIES: list[Any] = [
+    [], "text", 7, None, {},
+    {"connector": "demo"},
+    {"method": "test"},
+    {"connector": "", "method": "test"},
+    {"connector": "k" * 257, "method": "test"},
+    {"connector": 7, "method": "test"},
+    {"connector": {}, "method": "test"},
+    {"connector": {"files": {}}, "method": "test"},
+    {"connector": {"files": {"": "x"}}, "method": "test"},
+    {"connector": {"files": {"p" * 513: "x"}}, "method": "test"},
+    {"connector": {"files": {"spec.yml": 1}}, "method": "test"},
+    {"connector": {"files": {"spec.yml": "x"}, "more": 1}, "method": "test"},
+    {"connector": {"files": ["spec.yml"]}, "method": "test"},
+    {"connector": "demo", "method": "fly"},
+    {"connector": "demo", "method": 1},
+    {"connector": "demo", "method": "test", "input": "x"},
+    {"connector": "demo", "method": "test", "input": []},
+    {"connector": "demo", "method": "test", "input": {"credentials": "hunter2-secret"}},
+    {"connector": "demo", "method": "test", "input": {"connectionInput": []}},
+    {"connector": "demo", "method": "test", "input": {"state": 5}},
+    {"connector": "demo", "method": "test", "engine": "spidermonkey"},
+    {"connector": "demo", "method": "test", "engine": 1},
+    {"connector": "demo", "method": "test", "authOption": 3},
+    {"connector": "demo", "method": "test", "timeoutMs": 0},
+    {"connector": "demo", "method": "test", "timeoutMs": "1000"},
+    {"connector": "demo", "method": "test", "timeoutMs": True},
+    {"connector": "demo", "method": "test", "timeoutMs": 1.5},
+    {"connector": "demo", "method": "test", "connectionId": ""},
+    {"connector": "demo", "method": "test", "connectionId": "c" * 257},
+    {"connector": "demo", "method": "test", "connectionId": None},
+    {"connector": "demo", "method": "test", "colour": "red"},
+]
+
+
+def schema_accepts(body: Any) -> bool:
+    return jsonschema.Draft202012Validator(JOB_REQUEST_SCHEMA).is_valid(body)
+
+
+def mutations(body: dict[str, Any]) -> list[Any]:
+    """Each key of `body` (and of its input) replaced by values of every JSON type, or dropped."""
+    values: list[Any] = [None, True, 0, 1, -1, 2.5, "", "x", "test", "quickjs", [], {}, {"files": {"a": "b"}}]
+    out: list[Any] = []
+    for key in body:
+        out.append({k: v for k, v in body.items() if k != key})
+        out.extend({**body, key: value} for value in values)
+    for key in ("credentials", "state", "tokenResponse", "codeVerifier", "other"):
+        out.extend({**body, "input": {key: value}} for value in values)
+    return out
+
+
+async def test_hand_written_check_never_accepts_what_the_schema_refuses() -> None:
+    bodies = VALID_BODIES + INVALID_BODIES + [m for b in VALID_BODIES[:5] for m in mutations(b)]
+    for body in bodies:
+        if service_module.surely_valid(copy.deepcopy(body)):
+            assert schema_accepts(body), body
+    for body in VALID_BODIES[:5]:
+        assert service_module.surely_valid(body), body
+    for body in INVALID_BODIES:
+        assert not schema_accepts(body) and not service_module.surely_valid(body), body
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def single(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Service]:
+    connectors = write_demo_connector(tmp_path_factory.mktemp("connectors"))
+    service = await start_service(ServerConfig(port=0, workers=1, jobs_per_worker=4, queue_size=64,
+                                               connectors_dir=connectors))
+    yield service
+    await stop_service(service)
+
+
+async def test_invalid_bodies_get_the_schema_validators_error(single: Service) -> None:
+    validator = jsonschema.Draft202012Validator(JOB_REQUEST_SCHEMA)
+    for body in INVALID_BODIES:
+        status, answer, _ = await single.job(json.dumps(body))
+        expected = service_module.schema_message(jsonschema.exceptions.best_match(validator.iter_errors(body)))
+        assert (status, answer) == (400, {"error": {"code": "INVALID_JOB", "message": expected}}), body
+        assert "hunter2-secret" not in answer["error"]["message"]
+
+
+async def test_valid_bodies_outside_the_hand_written_check_still_run(single: Service) -> None:
+    for extra in ({"timeoutMs": 5000.0}, {"authOption": None}, {"engine": None}):
+        status, body, _ = await single.job({**demo_job(), **extra})
+        assert (status, body["status"], body["output"]) == (200, "succeeded", {"apiKey": "sk-test-0001"}), extra
+
+
+async def test_concurrent_jobs_on_one_worker_each_get_their_own_result(single: Service) -> None:
+    keys = [f"sk-concurrent-{i:03}" for i in range(40)]  # more than the slots: some wait in line
+    answers = await asyncio.gather(*(single.job(demo_job(key)) for key in keys))
+    assert [(status, body["output"]) for status, body, _ in answers] == [(200, {"apiKey": k}) for k in keys]
+    inline_answers = await asyncio.gather(*(
+        single.job({"connector": inline({GET_CREDENTIALS: DEMO_JS}, salt=f"batch-{i % 3}"), "method": GET_CREDENTIALS,
+                 "input": {"connectionParameters": {"apiKey": key}}}) for i, key in enumerate(keys[:12])))
+    assert [body["output"] for _, body, _ in inline_answers] == [{"apiKey": k} for k in keys[:12]]
+
+
+async def test_fast_log_lines_are_the_structlog_chains_lines() -> None:
+    stream = io.StringIO()
+    logger = make_logger(stream, json_lines=True)
+    assert isinstance(logger, JsonLinesLogger)
+    fields = {"outcome": "failed", "error_code": "SCRIPT_ERROR", "error_message": "bad key sk-abc-123",
+              "nested": {"v": ["sk-abc-123", 1.5, None]}, "duration_ms": 1.25, "request_count": 2}
+    with job_log_context(Secrets(("sk-abc-123",)), job_id="j1", connector="demo", method="test"):
+        with job_log_context(Secrets(("sk-abc-123",)), engine="quickjs"):
+            for level in ("info", "warning"):
+                getattr(logger, level)("job", **fields)  # the fast path
+                getattr(logger._structured, level)("job", **fields)  # the structlog chain
+        logger.info("outside", job_id="mine")
+    fast_info, slow_info, fast_warning, slow_warning, own = (json.loads(line) for line in stream.getvalue().splitlines())
+    for fast, slow, level in ((fast_info, slow_info, "info"), (fast_warning, slow_warning, "warning")):
+        assert fast.pop("timestamp").endswith("Z") and slow.pop("timestamp").endswith("Z")
+        assert list(fast) == list(slow)
+        assert fast == slow
+        assert fast["level"] == level
+        assert (fast["job_id"], fast["connector"], fast["method"], fast["engine"]) == ("j1", "demo", "test", "quickjs")
+    assert "sk-abc-123" not in stream.getvalue()
+    assert own["job_id"] == "mine"  # the call's own keys win over bound ones
+    console = make_logger(io.StringIO(), json_lines=False)
+    assert not isinstance(console, JsonLinesLogger)
+
+
+async def test_a_worker_silent_past_the_hard_timeout_is_killed_and_replaced(tmp_path: Path) -> None:
+    connectors = write_demo_connector(tmp_path)
+    restarts: list[int] = []
+    pool = WorkerPool(WorkerOptions(connectors_dir=connectors), size=1, jobs_per_worker=2, queue_size=2,
+                      on_restart=lambda: restarts.append(1), hard_timeout_margin=0.2)
+    await pool.start()
+    try:
+        message = {"connector": {"key": "demo"}, "method": GET_CREDENTIALS, "engine": "quickjs", "authOption": None,
+                   "input": {"connectionParameters": {"apiKey": "sk-stuck-0001"}}, "timeoutMs": 300}
+        stuck = pool.workers[0]
+        os.kill(stuck.pid, signal.SIGSTOP)  # alive but silent
+        reply = await asyncio.wait_for(pool.run(message, 0.3), 30)
+        assert reply["result"]["status"] == "failed"
+        assert reply["result"]["error"]["code"] == "ENGINE_CRASHED"
+        assert "stopped responding" in reply["result"]["error"]["message"]
+        for _ in range(600):
+            if restarts and pool.alive == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert pool.workers[0].pid != stuck.pid
+        reply = await asyncio.wait_for(pool.run({**message, "timeoutMs": 5000}, 5.0), 30)
+        assert (reply["result"]["status"], reply["result"]["output"]) == ("succeeded", {"apiKey": "sk-stuck-0001"})
+    finally:
+        await pool.close(grace=2.0)
