@@ -376,7 +376,7 @@ FRONTEND_SHARES = {
     "JobService.submit": r"^JobService\.submit ",
     "job log line (structlog)": r"\(structlog/",
     "metrics (prometheus_client)": r"\(prometheus_client/",
-    "worker pipe (WorkerProcess: call, send, flush, read)": r"^WorkerProcess\.(call|_send|_flush|_drain|_read_) ",
+    "worker pipe (WorkerProcess: call, send, flush, read)": r"^WorkerProcess\.(call|_send|_flush|_drain|_read\w*) ",
     "JSON encode/decode (json/)": r"\(json/",
 }
 WORKER_SHARES = {
