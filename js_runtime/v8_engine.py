@@ -2,7 +2,8 @@
 
 mini-racer runs each isolate on its own thread and reports results through callbacks on an asyncio
 loop. We give it the job's running loop, so evaluations are awaited directly (no lane hop, no extra
-loop thread per isolate); only creating and freeing an isolate, which block, happen on a lane.
+loop thread per isolate); only creating and freeing an isolate, which block, happen on a lane. A
+burst of jobs starts a few at a time (see _StartSlot), so the cores are not shared among all of them.
 Promise callbacks run after each evaluation on the isolate thread, before the next one starts, and
 the next evaluation's timeout also bounds a runaway callback chain.
 """
@@ -11,26 +12,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import threading
+import weakref
+from collections import deque
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
 import py_mini_racer
+from py_mini_racer._context import Context
+from py_mini_racer._mini_racer import _make_context
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.engine import EngineKind
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 
-# What mini-racer adds to a bare V8 context: connector code gets our console and timers instead
-# (its timers are non-configurable `var`s, so the prelude overwrites them), and no WebAssembly or
-# shared memory.
+# What a bare V8 context has that connector code must not: mini-racer's console (ours replaces it),
+# WebAssembly and shared memory. (mini-racer's own setTimeout/clearTimeout are never installed: see
+# _BareRacer.)
 _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
-_CLEARED_GLOBALS = ("__timer_manager", "setTimeout", "clearTimeout")
 _DRAIN_SECONDS = 1.0
-_SETUP = ";".join([f"delete globalThis.{name}" for name in _REMOVED_GLOBALS]
-                  + [f"globalThis.{name} = undefined" for name in _CLEARED_GLOBALS])
+_SETUP = ";".join(f"delete globalThis.{name}" for name in _REMOVED_GLOBALS)
 
 
 class V8Engine:
@@ -38,23 +42,29 @@ class V8Engine:
 
     kind: EngineKind = "v8"
 
-    def __init__(self, maker: AbstractContextManager[py_mini_racer.MiniRacer],
-                 racer: py_mini_racer.MiniRacer, lanes: LanePool) -> None:
+    def __init__(self, maker: AbstractContextManager[Context],
+                 racer: py_mini_racer.MiniRacer, lanes: LanePool, start: _StartSlot | None = None) -> None:
         self._maker = maker
         self._racer = racer
         self._lanes = lanes
+        self._start = start
         self._interrupted = False
         self._set_up = False  # _SETUP goes out with the first step: one round trip fewer
 
     @classmethod
     async def open(cls, limits: Limits, lanes: LanePool) -> V8Engine:
         loop = asyncio.get_running_loop()
-        lane = lanes.acquire()
+        start = await _StartSlot.take(loop)
         try:
-            maker, racer = await lane.run(_new_isolate, loop, limits)
-        finally:
-            lanes.release(lane)
-        return cls(maker, racer, lanes)
+            lane = lanes.acquire()
+            try:
+                maker, racer = await lane.run(_new_isolate, loop, limits)
+            finally:
+                lanes.release(lane)
+        except BaseException:
+            start.release()
+            raise
+        return cls(maker, racer, lanes, start)
 
     async def step(self, scripts: Sequence[str], *, timeout: float, prelude: str | None = None) -> str | None:
         loop = asyncio.get_running_loop()
@@ -65,17 +75,27 @@ class V8Engine:
         self._set_up = True
         if head:
             scripts = [";\n".join([*head, *scripts[:1]]), *scripts[1:]]
-        for script in scripts:
-            left = deadline - loop.time()
-            if left <= 0:
-                raise JobTimeout("the job exceeded its time limit")
-            value = await self._eval(script, left)
+        try:
+            for script in scripts:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise JobTimeout("the job exceeded its time limit")
+                value = await self._eval(script, left)
+        finally:
+            self._started()
         return value if isinstance(value, str) else None
+
+    def _started(self) -> None:
+        """The first step is over (or the engine closes): the next job may start."""
+        if self._start is not None:
+            self._start.release()
+            self._start = None
 
     async def memory_exhausted(self, thrown_nullish: bool) -> bool:
         return bool(self._racer.was_hard_memory_limit_reached())
 
     async def close(self) -> None:
+        self._started()
         lane = self._lanes.acquire()
         if self._interrupted:
             # A cancelled evaluation must finish while the loop is still there to hear about it.
@@ -116,6 +136,75 @@ class V8Engine:
             await asyncio.wait_for(self._racer.eval_cancelable("0"), _DRAIN_SECONDS)
 
 
+# Starting a job (creating its isolate, then the first step: compiling and running the prelude and
+# the method up to its first await) is most of a V8 job's CPU time, and each isolate runs on its own
+# thread. Without a bound, a burst of jobs all start at once and the OS shares the cores among all
+# of them: every job reaches its first request late, and every isolate lives (and holds its memory)
+# for the whole burst. So at most _START_SLOTS jobs per event loop are starting at a time, first
+# come first served; a slot is also given back after _START_SLOT_SECONDS, so a slow or spinning
+# first step (bounded by its own time limit) never holds up the jobs behind it for longer.
+_START_SLOTS = 2 * (os.cpu_count() or 1)
+_START_SLOT_SECONDS = 0.1
+
+
+class _StartGate:
+    """_START_SLOTS slots, handed out first come first served (an asyncio.Semaphore would keep its
+    loop alive once a job had waited, and the gates are kept per loop in a weak dictionary)."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot just as we were cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+
+_start_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _StartGate] = weakref.WeakKeyDictionary()
+
+
+class _StartSlot:
+    """One of the loop's _START_SLOTS, held from `take` until `release` or _START_SLOT_SECONDS."""
+
+    def __init__(self, gate: _StartGate, loop: asyncio.AbstractEventLoop) -> None:
+        self._gate: _StartGate | None = gate
+        self._timer = loop.call_later(_START_SLOT_SECONDS, self.release)
+
+    @classmethod
+    async def take(cls, loop: asyncio.AbstractEventLoop) -> _StartSlot:
+        gate = _start_gates.get(loop)
+        if gate is None:
+            gate = _start_gates[loop] = _StartGate(_START_SLOTS)
+        await gate.acquire()
+        return cls(gate, loop)
+
+    def release(self) -> None:
+        if self._gate is not None:
+            self._gate.release()
+            self._gate = None
+            self._timer.cancel()
+
+
 # V8 sets up process-wide state with the first isolate; two threads creating the first isolates at
 # once abort the process (`Check failed: !IsConfigurablePoolInitialized()`), so the first is made alone.
 _first_isolate_lock = threading.Lock()
@@ -123,7 +212,7 @@ _first_isolate_made = threading.Event()
 
 
 def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
-        AbstractContextManager[py_mini_racer.MiniRacer], py_mini_racer.MiniRacer]:
+        AbstractContextManager[Context], py_mini_racer.MiniRacer]:
     if _first_isolate_made.is_set():
         return _make_isolate(loop, limits)
     with _first_isolate_lock:
@@ -132,10 +221,22 @@ def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
         return made
 
 
+class _BareRacer(py_mini_racer.MiniRacer):
+    """A MiniRacer on a context made by `_make_context`, without the evaluation `MiniRacer.__init__`
+    does: it installs setTimeout/clearTimeout/__timer_manager as non-deletable globals, which only
+    had to be emptied again (connector code gets our timers), and costs every job a blocking round
+    trip to the isolate thread and a compilation (about 0.3 ms of the ~3.5 ms an isolate costs).
+    The same state `mini_racer(loop)` builds otherwise (mini-racer is pinned to 0.14.x)."""
+
+    def __init__(self, context: Context) -> None:  # no super().__init__(): that is the point
+        self._own_context_maker = None
+        self._ctx = context
+
+
 def _make_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
-        AbstractContextManager[py_mini_racer.MiniRacer], py_mini_racer.MiniRacer]:
-    maker = py_mini_racer.mini_racer(loop)
-    racer = maker.__enter__()
+        AbstractContextManager[Context], py_mini_racer.MiniRacer]:
+    maker = _make_context(loop)
+    racer = _BareRacer(maker.__enter__())
     try:
         racer.set_hard_memory_limit(limits.memory)
     except BaseException:

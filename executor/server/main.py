@@ -27,6 +27,9 @@ async def serve_command(args: argparse.Namespace) -> int:
     return await serve(config)
 
 
+LISTEN_BACKLOG = 4096
+
+
 async def serve(config: ServerConfig) -> int:
     """Serve until a stop signal: then readyz turns 503, the listener closes, in-flight jobs get
     `shutdown_grace` seconds to finish, and the workers stop."""
@@ -34,7 +37,9 @@ async def serve(config: ServerConfig) -> int:
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=config.shutdown_grace)
     try:
         await runner.setup()
-        site = web.TCPSite(runner, config.host, config.port)
+        # A burst of clients connecting at once (1000 in bench section 5) overflows the default listen
+        # queue of 128: the dropped connections retry a second later. The kernel caps it at somaxconn.
+        site = web.TCPSite(runner, config.host, config.port, backlog=LISTEN_BACKLOG)
         await site.start()
     except (WorkerStartError, OSError) as exc:
         print(f"error: cannot start the server: {exc}", file=sys.stderr)

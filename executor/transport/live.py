@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import errno
 import socket
@@ -33,25 +34,47 @@ _CERT_CODES = {
 
 
 class PolicyResolver(AbstractResolver):
-    """Resolves with `inner`, then refuses the lookup if ANY address is blocked for that host and port."""
+    """Resolves with `inner`, then refuses the lookup if ANY address is blocked for that host and port.
+
+    Nothing is cached, but lookups of the same name that are in flight at the same time are one
+    lookup: a burst of jobs calling one API opens a connection each, and aiohttp's ThreadedResolver
+    runs every getaddrinfo on the loop's default executor (a handful of threads), so 1000 separate
+    lookups of 20 ms would take seconds. Each caller still checks the answer it gets.
+    """
 
     def __init__(self, policy: NetworkPolicy, inner: AbstractResolver | None = None) -> None:
         self._policy = policy
         self._inner = inner if inner is not None else aiohttp.ThreadedResolver()
         self._owns_inner = inner is None
+        self._in_flight: dict[tuple[str, int, int], asyncio.Future[list[ResolveResult]]] = {}
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         """The inner resolver's answer, if every address passes the policy for `host`:`port`."""
-        results = await self._inner.resolve(host, port, family)
+        key = (host, port, int(family))
+        lookup = self._in_flight.get(key)
+        if lookup is None:
+            lookup = self._in_flight[key] = asyncio.ensure_future(self._inner.resolve(host, port, family))
+            lookup.add_done_callback(lambda done: self._lookup_done(key, done))
+        # shield: one caller giving up (its job timed out) does not cancel the others' lookup
+        results = [ResolveResult(**result) for result in await asyncio.shield(lookup)]  # copies: one each
         # aiohttp connects only to these results, so checking them here leaves no rebinding window.
         for result in results:
             self._policy.check_address(host, port, result["host"])
         return results
 
+    def _lookup_done(self, key: tuple[str, int, int], lookup: asyncio.Future[list[ResolveResult]]) -> None:
+        if self._in_flight.get(key) is lookup:
+            del self._in_flight[key]
+        if not lookup.cancelled():
+            lookup.exception()  # retrieved: a failure every caller gave up on is not "never retrieved"
+
     async def close(self) -> None:
-        """Close the inner resolver if this one created it."""
+        """Cancel lookups in flight; close the inner resolver if this one created it."""
+        for lookup in list(self._in_flight.values()):
+            lookup.cancel()
+        self._in_flight.clear()
         if self._owns_inner:
             await self._inner.close()
 
@@ -96,7 +119,7 @@ class LiveTransport:
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._resolver = PolicyResolver(self._policy, self._inner_resolver)
-            # No DNS cache: every new connection resolves and is checked again.
+            # No DNS cache: every new connection resolves (concurrent ones share one lookup) and is checked again.
             # No connection cap (aiohttp's default is 100): every job waiting on its upstream holds one,
             # and jobs are already bounded per worker and in requests each.
             connector = aiohttp.TCPConnector(resolver=self._resolver, use_dns_cache=False, limit=0)

@@ -295,11 +295,9 @@ ECMASCRIPT_GLOBALS = {
     "Uint8ClampedArray", "WeakMap", "WeakRef", "WeakSet",
 }
 # Each engine's own extra built-ins: QuickJS's InternalError (and its native atob/btoa/DOMException/
-# queueMicrotask, which the shims replace when a module uses them); V8's Intl and Temporal, and
-# mini-racer's non-deletable `__timer_manager`, `setTimeout` and `clearTimeout` vars, emptied at setup
-# (checked to be undefined below) and given our timers when a module uses them.
-ENGINE_GLOBALS = {"quickjs": {"InternalError"},
-                  "v8": {"Intl", "Temporal", "__timer_manager", "setTimeout", "clearTimeout"}}
+# queueMicrotask, which the shims replace when a module uses them); V8's Intl and Temporal. mini-racer's
+# own `__timer_manager`, `setTimeout` and `clearTimeout` are never installed (checked below too).
+ENGINE_GLOBALS = {"quickjs": {"InternalError"}, "v8": {"Intl", "Temporal"}}
 QUICKJS_NATIVE_WEB = {"atob", "btoa", "DOMException", "queueMicrotask"}
 
 GLOBAL_NAMES = """module.exports = () => {

@@ -2,9 +2,11 @@
 nothing. Every limit in js_runtime.limits has a test here that hits it."""
 
 import asyncio
+import os
 import time
 
 import pytest
+from aiohttp import web
 
 from executor.errors import ExecutorError
 from executor.transport import LiveTransport, NetworkPolicy
@@ -49,6 +51,34 @@ async def test_hostile_scripts_end_cleanly(run_js, source, code, message):
     assert code_of(result) == code, result.error
     assert message in str(result.error)
     assert time.monotonic() - started < 5
+
+
+async def test_spinning_jobs_do_not_hold_up_jobs_started_after_them(run_js):
+    # More spinners than a burst shares threads (lanes) or start slots (V8) with: a job started
+    # after them still runs at once, on a lane of its own / with a start slot they gave back.
+    spin = Limits(timeout=1.5, memory=32 * 1024 * 1024)
+    spinners = [asyncio.ensure_future(run_js("export default () => { while (true) {} }", limits=spin))
+                for _ in range(2 * (os.cpu_count() or 1) + 1)]
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    result = await run_js("export default () => 'healthy'")
+    assert result.output == "healthy"
+    assert time.monotonic() - started < 1.0
+    assert not all(s.done() for s in spinners)
+    assert {code_of(r) for r in await asyncio.gather(*spinners)} == {"TIMEOUT"}
+
+
+async def test_a_burst_of_jobs_waiting_on_requests_overlaps(run_js, api_server):
+    async def slow(_request):
+        await asyncio.sleep(0.3)
+        return web.json_response({"token": "slow"})
+
+    api_server.route("GET", "/slow", slow)
+    source = f"export default async () => (await (await fetch('{api_server.base}/slow')).json()).token"
+    started = time.monotonic()
+    results = await asyncio.gather(*(run_js(source) for _ in range(60)))
+    assert [r.output for r in results] == ["slow"] * 60, [r.error for r in results if r.error][:1]
+    assert time.monotonic() - started < 6  # one after another: 18 s
 
 
 async def test_a_spinning_script_does_not_block_the_event_loop(run_js):

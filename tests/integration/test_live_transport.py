@@ -384,3 +384,55 @@ async def test_context_manager_closes(port: int, resolver: TableResolver) -> Non
     async with LiveTransport(policy, max_response_bytes=100, resolver=resolver) as transport:
         assert (await transport.send(HttpRequest("GET", f"http://127.0.0.1:{port}/bytes/3"))).body == b"xxx"
     assert transport._session is None
+
+
+# ---- a burst of connections to one name: one lookup in flight, every answer checked ----
+
+class _SlowTable(TableResolver):
+    """A TableResolver whose lookups take a while, so concurrent ones overlap."""
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+                      ) -> list[Any]:
+        answer = await super().resolve(host, port, family)
+        await asyncio.sleep(0.05)
+        return answer
+
+
+async def test_concurrent_connections_to_one_name_share_one_lookup(port: int, connects: list[str]) -> None:
+    slow = _SlowTable({"app.test": ["127.0.0.1"]})
+    async with LiveTransport(NetworkPolicy.from_strings([f"app.test:{port}"]), max_response_bytes=1 << 20,
+                             resolver=slow) as transport:
+        url = f"http://app.test:{port}/echo"
+        responses = await asyncio.gather(*(transport.send(HttpRequest("GET", url)) for _ in range(20)))
+        assert [r.status for r in responses] == [200] * 20
+        assert slow.calls == ["app.test"]
+        assert len(connects) == 20  # a connection each, all to the checked address
+        # Nothing is cached: a later connection looks the name up again (the keep-alive ones are busy).
+        await asyncio.gather(*(transport.send(HttpRequest("GET", url)) for _ in range(21)))
+        assert slow.calls.count("app.test") == 2
+
+
+async def test_a_shared_lookup_is_checked_and_fails_for_every_caller(port: int, connects: list[str]) -> None:
+    slow = _SlowTable({"rebind.test": [PUBLIC_LOOKING, "127.0.0.1"]})
+    async with LiveTransport(NetworkPolicy(), max_response_bytes=1 << 20, resolver=slow) as transport:
+        outcomes = await asyncio.gather(
+            *(transport.send(HttpRequest("GET", f"http://{name}.test:{port}/echo")) for name in ("rebind", "rebind", "app")),
+            return_exceptions=True)
+    assert [type(o) for o in outcomes] == [NetworkBlocked, NetworkBlocked, NetworkError]  # app.test: ENOTFOUND
+    assert all("127.0.0.1 is a loopback address" in str(o) for o in outcomes[:2])
+    assert slow.calls == ["rebind.test", "app.test"]
+    assert connects == []
+
+
+async def test_a_caller_giving_up_does_not_cancel_the_shared_lookup(port: int, connects: list[str]) -> None:
+    slow = _SlowTable({"app.test": ["127.0.0.1"]})
+    async with LiveTransport(NetworkPolicy.from_strings([f"app.test:{port}"]), max_response_bytes=1 << 20,
+                             resolver=slow) as transport:
+        url = f"http://app.test:{port}/echo"
+        impatient = asyncio.ensure_future(transport.send(HttpRequest("GET", url)))
+        patient = asyncio.ensure_future(transport.send(HttpRequest("GET", url)))
+        await asyncio.sleep(0.01)
+        impatient.cancel()
+        assert (await patient).status == 200
+        assert impatient.cancelled()
+        assert slow.calls == ["app.test"]

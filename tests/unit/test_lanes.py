@@ -1,0 +1,88 @@
+"""LanePool: a burst of short calls shares a few threads; a lane stuck in a long call is gone around."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from js_runtime.lanes import STUCK_SECONDS, LanePool
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _job(pool: LanePool, seconds: float) -> int:
+    lane = pool.acquire()
+    try:
+        return await lane.run(lambda: (time.sleep(seconds), threading.get_ident())[1])
+    finally:
+        pool.release(lane)
+
+
+async def test_a_burst_of_short_jobs_shares_busy_lanes_threads() -> None:
+    pool = LanePool(max_lanes=64, busy_lanes=3)
+    try:
+        threads = await asyncio.gather(*(_job(pool, 0.002) for _ in range(60)))
+        assert pool.size == 3
+        assert len(set(threads)) == 3
+    finally:
+        pool.close()
+
+
+async def test_an_idle_lane_is_reused_before_a_new_one_is_started() -> None:
+    pool = LanePool(max_lanes=8, busy_lanes=8)
+    try:
+        for _ in range(5):
+            await _job(pool, 0)
+        assert pool.size == 1
+    finally:
+        pool.close()
+
+
+async def test_a_stuck_lane_is_gone_around_up_to_max_lanes() -> None:
+    pool = LanePool(max_lanes=3, busy_lanes=1)
+    release = threading.Event()
+
+    async def stuck() -> None:
+        lane = pool.acquire()
+        try:
+            await lane.run(release.wait, 10)
+        finally:
+            pool.release(lane)
+
+    try:
+        spinners = [asyncio.ensure_future(stuck())]
+        await asyncio.sleep(STUCK_SECONDS * 3)
+        # The only lane is stuck: a short job gets a new lane and finishes while the spinner runs.
+        started = time.monotonic()
+        await asyncio.wait_for(_job(pool, 0), 2)
+        assert time.monotonic() - started < 1
+        assert pool.size == 2
+        spinners.append(asyncio.ensure_future(stuck()))  # goes to the idle second lane
+        await asyncio.sleep(STUCK_SECONDS * 3)
+        await asyncio.wait_for(_job(pool, 0), 2)  # both stuck: a third lane
+        assert pool.size == 3
+        # At max_lanes with every lane stuck, a job queues on the least loaded lane instead.
+        late = asyncio.ensure_future(_job(pool, 0))
+        spinners.append(asyncio.ensure_future(stuck()))
+        await asyncio.sleep(STUCK_SECONDS * 3)
+        assert pool.size == 3
+        release.set()
+        await asyncio.wait_for(asyncio.gather(late, *spinners), 5)
+    finally:
+        release.set()
+        pool.close()
+
+
+async def test_a_busy_lane_running_a_short_call_is_queued_on_not_doubled() -> None:
+    pool = LanePool(max_lanes=8, busy_lanes=1)
+    try:
+        first = asyncio.ensure_future(_job(pool, 0.01))
+        await asyncio.sleep(0)
+        second = await _job(pool, 0)
+        assert second == await first
+        assert pool.size == 1
+    finally:
+        pool.close()
