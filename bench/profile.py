@@ -275,14 +275,29 @@ def quickjs_phases(n: int) -> list[tuple[str, float]]:
         quickjs_bytecode.evaluate(ctx, bytecode)
         return ctx
 
-    contexts = [loaded() for _ in range(n)]
+    frees = []
+    for _ in range(n):
+        ctx = loaded()
+        started = time.perf_counter()
+        del ctx  # the last reference: freed here
+        frees.append(time.perf_counter() - started)
     rows = [("new context + limits", _median_ms(fresh, n))]
-    rows.append(("free a context (its prelude loaded)", _median_ms(lambda: contexts.pop(), n)))  # the last reference
-    blank = [fresh() for _ in range(2 * n)]  # made beforehand: these rows time the prelude alone
+    rows.append(("free a context (its prelude loaded)", Stats.of(frees).ms))
+    def on_fresh(load: Callable[[quickjs.Context], Any]) -> float:
+        """Median ms of `load` alone, each time on a context made just before (as a job's is: made
+        in advance, a few hundred contexts would leave the CPU caches cold and double the figure)."""
+        samples = []
+        for _ in range(n):
+            ctx = fresh()
+            started = time.perf_counter()
+            load(ctx)
+            samples.append(time.perf_counter() - started)
+        return Stats.of(samples).ms
+
     rows.append((f"this job's prelude ({len(prelude) // 1024} KiB): read its bytecode + run (as jobs do)",
-                 _median_ms(lambda: quickjs_bytecode.evaluate(blank.pop(), bytecode), n)))
+                 on_fresh(lambda ctx: quickjs_bytecode.evaluate(ctx, bytecode))))
     rows.append(("the same prelude compiled from source + run (before bytecode)",
-                 _median_ms(lambda: blank.pop().eval(prelude), n)))
+                 on_fresh(lambda ctx: ctx.eval(prelude))))
     if scripts is not None:
         rest_times: list[float] = []
         for _ in range(n):
@@ -478,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     print("profile: job cost and phases", file=sys.stderr, flush=True)
     jobs = asyncio.run(inproc.engine_floor(100))
-    hop = ("one lane hop: await Lane.run(no-op) (QuickJS: one per step, plus open; V8: open, close)",
+    hop = ("one lane hop: await Lane.run(no-op) (QuickJS: one per step; V8: making and freeing the isolate)",
            asyncio.run(lane_hop_ms(args.phase_jobs * 5)))
     qjs_phases = [*quickjs_phases(args.phase_jobs), hop]
     v8_rows = [*asyncio.run(v8_phases(args.phase_jobs)), hop]
@@ -491,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         f"QuickJS job via run_method: {jobs['ours.quickjs'].ms:.2f} ms; floor {jobs['floor.quickjs'].ms:.3f} ms.\n\n"
         + _phase_table(qjs_phases, jobs["ours.quickjs"].ms),
         f"V8 job via run_method: {jobs['ours.v8'].ms:.2f} ms; floor {jobs['floor.v8'].ms:.3f} ms. A job's first "
-        "step is 4 evals (prelude, configure, start, poll), and every further step 2 (deliver, poll).\n\n"
+        "step is 2 evals (set-up, prelude, start; then poll), and every further step 2 (deliver, poll).\n\n"
         + _phase_table(v8_rows, jobs["ours.v8"].ms),
     ]
     for engine in ("quickjs", "v8"):
