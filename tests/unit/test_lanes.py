@@ -86,3 +86,45 @@ async def test_a_busy_lane_running_a_short_call_is_queued_on_not_doubled() -> No
         assert pool.size == 1
     finally:
         pool.close()
+
+
+async def test_a_lane_runs_calls_in_order_on_its_own_thread_and_hands_back_results_and_errors() -> None:
+    pool = LanePool(max_lanes=1)
+    lane = pool.acquire()
+    seen: list[tuple[str, int]] = []
+    try:
+        lane.submit(lambda: seen.append(("submitted", threading.get_ident())))
+        lane.submit(lambda: 1 / 0)  # a fire-and-forget call's error is dropped: the lane goes on
+        ident = await lane.run(threading.get_ident)
+        assert seen == [("submitted", ident)] and ident != threading.get_ident()
+        with pytest.raises(ZeroDivisionError):
+            await lane.run(lambda: 1 / 0)
+        assert await lane.run(lambda x, y: x + y, 2, 3) == 5
+        assert lane.running == 0
+    finally:
+        pool.release(lane)
+        pool.close()
+
+
+async def test_a_caller_that_gives_up_leaves_the_lane_usable() -> None:
+    pool = LanePool(max_lanes=1)
+    lane = pool.acquire()
+    try:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(lane.run(time.sleep, 0.2), 0.01)
+        assert lane.running == 0
+        # The abandoned call still ran to its end; the next one runs after it, normally.
+        assert await lane.run(lambda: "next") == "next"
+    finally:
+        pool.release(lane)
+        pool.close()
+
+
+async def test_closing_the_pool_ends_its_threads() -> None:
+    pool = LanePool(max_lanes=2)
+    lane = pool.acquire()
+    thread = await lane.run(threading.current_thread)
+    pool.release(lane)
+    pool.close()
+    thread.join(2)
+    assert not thread.is_alive()
