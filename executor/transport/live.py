@@ -158,14 +158,20 @@ class LiveTransport:
     async def _response(self, resp: aiohttp.ClientResponse, target: ParsedTarget,
                         history: list[str]) -> HttpResponse:
         limit = self._max_response_bytes
-        body = bytearray()
-        # Counts decompressed bytes: that is what the script receives (and it stops zip bombs).
-        async for chunk in resp.content.iter_any():
-            if len(body) + len(chunk) > limit:
-                resp.close()
-                raise NetworkError(f"response body from {target.origin} exceeds the {limit}-byte limit",
-                                   details={"errno": "ERR_RESPONSE_TOO_LARGE", "limit": limit})
-            body += chunk
+        length = resp.content_length
+        if length is not None and length <= limit and not resp.headers.get("Content-Encoding"):
+            # Uncompressed with a declared length within the limit: the parser reads exactly that many
+            # bytes, so one read is as bounded as the loop below and cheaper.
+            body = await resp.read()
+        else:
+            body = bytearray()
+            # Counts decompressed bytes: that is what the script receives (and it stops zip bombs).
+            async for chunk in resp.content.iter_any():
+                if len(body) + len(chunk) > limit:
+                    resp.close()
+                    raise NetworkError(f"response body from {target.origin} exceeds the {limit}-byte limit",
+                                       details={"errno": "ERR_RESPONSE_TOO_LARGE", "limit": limit})
+                body += chunk
         return HttpResponse(
             status=resp.status,
             reason=resp.reason or "",
@@ -193,6 +199,8 @@ def _redirected(status: int, method: str, body: bytes | None, headers: Headers, 
 
 def _with_userinfo_auth(headers: Headers, url: str) -> Headers:
     """URL credentials become a Basic Authorization header (as axios and curl do), never part of the URL."""
+    if "@" not in url:
+        return headers  # no userinfo possible
     parsed = URL(url)
     if (parsed.user is None and parsed.password is None) or any(
         k.lower() == "authorization" for k, _ in headers

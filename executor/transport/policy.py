@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 from collections.abc import Iterable, Mapping
@@ -245,16 +246,14 @@ def _normalize_host(host: str) -> str:
     return host.rstrip(".")
 
 
-def _host_keys(host: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)  # a pure function of the text; checked on every request
+def _host_keys(host: str) -> frozenset[str]:
     host = _normalize_host(host)
-    keys = {host}
     try:
         ip = ipaddress.IPv6Address(host.replace("%25", "%")) if ":" in host else inet_aton(host)
     except ValueError:
         ip = None
-    if ip is not None:
-        keys.add(str(ip))
-    return keys
+    return frozenset({host} if ip is None else {host, str(ip)})
 
 
 def _is_blocked_name(host: str) -> bool:

@@ -72,6 +72,18 @@ async def _bytes(request: web.Request) -> web.Response:
     return web.Response(body=b"x" * int(request.match_info["n"]))
 
 
+async def _stream(request: web.Request) -> web.StreamResponse:
+    """n bytes in chunks of 100, with no Content-Length (chunked transfer encoding)."""
+    response = web.StreamResponse()
+    await response.prepare(request)
+    left = int(request.match_info["n"])
+    while left > 0:
+        await response.write(b"y" * min(100, left))
+        left -= 100
+    await response.write_eof()
+    return response
+
+
 async def _gzip(request: web.Request) -> web.Response:
     body = gzip.compress(b"\0" * int(request.match_info["n"]))
     return web.Response(body=body, headers={"Content-Encoding": "gzip"})
@@ -85,6 +97,7 @@ async def server() -> AsyncIterator[TestServer]:
     app.router.add_get("/chain/{n}", _chain)
     app.router.add_get("/bytes/{n}", _bytes)
     app.router.add_get("/gzip/{n}", _gzip)
+    app.router.add_get("/stream/{n}", _stream)
     srv = TestServer(app, host="127.0.0.1")
     await srv.start_server()
     yield srv
@@ -291,6 +304,11 @@ async def test_response_size_cap_counts_decompressed_bytes(
         await transport.send(HttpRequest("GET", f"http://127.0.0.1:{port}/gzip/100000"))
     small = await transport.send(HttpRequest("GET", f"http://127.0.0.1:{port}/gzip/500"))
     assert small.body == b"\0" * 500 and small.header("content-encoding") == "gzip"
+    # Without a declared length the body is counted as it arrives.
+    streamed = await transport.send(HttpRequest("GET", f"http://127.0.0.1:{port}/stream/1000"))
+    assert streamed.body == b"y" * 1000 and streamed.header("content-length") is None
+    with pytest.raises(NetworkError, match="1000-byte limit"):
+        await transport.send(HttpRequest("GET", f"http://127.0.0.1:{port}/stream/1001"))
 
 
 async def test_connection_refused_maps_to_econnrefused(make_transport: Callable[..., LiveTransport]) -> None:
