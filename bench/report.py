@@ -106,10 +106,10 @@ def rows_and_targets(data: dict[str, Any]) -> tuple[list[Row], list[Target]]:
         busy = cores_busy(r1)
         ceiling = int(workers) / busy if busy else float("inf")
         rows.append(Row(SECTIONS[1], f"serve {NAMES[kind]}, {workers} workers (one per core)", _rate(rm),
-                        f"1 worker {r1['rps']:.0f} jobs/s, {busy:.2f} cores busy (ceiling {_x(ceiling)})",
+                        f"1 worker {r1['rps']:.0f} jobs/s, {busy:.2f} cores busy (ceiling ~{_x(ceiling)})",
                         f"{_x(scaling)} (efficiency {eff_many:.2f})"))
         targets.append(Target(f"{NAMES[kind]} serve throughput, {workers} workers / 1 worker",
-                              f"{_x(scaling)} (ceiling {_x(ceiling)})", ">= 1.7x", scaling >= 1.7))
+                              f"{_x(scaling)} (ceiling ~{_x(ceiling)})", ">= 1.7x", scaling >= 1.7))
 
     # 3. what others do
     for kind in ("quickjs", "v8"):
@@ -241,7 +241,8 @@ the figure it is compared to where that is possible; times per job are medians.
    load, divided by the requests answered. Cores busy = jobs/s x that CPU per job: when one worker
    already keeps more than one core busy (the front-end is a process of its own, and V8 runs each
    isolate on a thread of its own), one worker per core cannot scale beyond cores / cores busy, the
-   ceiling printed next to the 2-worker figure.
+   ceiling printed next to the 2-worker figure (an estimate: it assumes the CPU per job stays what
+   it was with one worker, and it drops a little with two).
 3. Node.js: `node bench/node_job.js` spawned per job; one `node bench/node_vm_worker.js` with a fresh
    `vm` context per job (a line on its stdin per job, so the pipe hop is included). Ratio: ours / theirs.
 4. Bridge: the cost of one request through the bridge is (a job whose method makes one GET to the
