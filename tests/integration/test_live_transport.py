@@ -454,3 +454,28 @@ async def test_a_caller_giving_up_does_not_cancel_the_shared_lookup(port: int, c
         assert (await patient).status == 200
         assert impatient.cancelled()
         assert slow.calls == ["app.test"]
+
+
+async def test_a_response_declaring_both_a_length_and_chunks_is_refused(
+    make_transport: Callable[..., LiveTransport],
+) -> None:
+    # A short Content-Length is what lets a body be read in one call; a hostile upstream pairing it
+    # with a long chunked body must not get that body past the size limit.
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        chunk = b"x" * 5000
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n")
+        writer.write((b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 20 + b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        transport = make_transport(f"127.0.0.1:{port}", max_response_bytes=1000)
+        with pytest.raises(NetworkError) as info:
+            await transport.send(HttpRequest("GET", f"http://127.0.0.1:{port}/"))
+        assert info.value.details["errno"] == "EPROTO"
+    finally:
+        server.close()
+        await server.wait_closed()
