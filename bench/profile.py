@@ -379,7 +379,7 @@ QUICKJS_SHARES = {
     "QuickJS GC (JS_RunGC/gc_*)": r"^(JS_RunGC|gc_decref|gc_scan|gc_free_cycles) ",
 }
 COMMON_SHARES = {
-    "lane threads: engine work, its Python wrapper, freeing contexts": r"^_worker \(concurrent/futures/thread.py\)",
+    "lane threads: engine work, its Python wrapper, freeing contexts": r"^Lane\._serve \(js_runtime/lanes.py\)",
     "event-loop thread (BaseEventLoop._run_once)": r"^BaseEventLoop\._run_once ",
     "JSON encode/decode (json/)": r"\(json/",
     "run_method's bridge loop in Python (session.py, excl. engine)":
@@ -419,7 +419,7 @@ def profile_inproc(engine: str, seconds: float, raw_dir: Path) -> tuple[Profile,
     out = raw_dir / f"inproc-{engine}.txt"
     profile = record([PYTHON, "-m", "bench.profile", "--loop", engine, "--seconds", str(seconds)], out, seconds + 15)
     # keep the measured loop (event-loop thread) and the lane threads: start-up and imports are not the job path
-    lane_or_loop = ("_measured_loop ", "_worker (concurrent/futures/thread.py)")
+    lane_or_loop = ("_measured_loop ", "Lane._serve (js_runtime/lanes.py)")
     loop = profile.where(lambda frames: any(f.startswith(lane_or_loop) for f in frames))
     busy, gil, idle = loop.split()
     shares = {**(QUICKJS_SHARES if engine == "quickjs" else {}), **COMMON_SHARES}
