@@ -79,25 +79,45 @@ class PreparedJob:
         return self.method == "refreshCredentials" and self.connection_id is not None
 
 
-def _fast_path_checks() -> tuple[Any, ...]:
+@dataclass(frozen=True)
+class _FastPathLimits:
     """What `surely_valid` checks, read from JOB_REQUEST_SCHEMA (so the two cannot drift apart silently)."""
-    props = JOB_REQUEST_SCHEMA["properties"]
-    connector_string, inline = props["connector"]["oneOf"]
-    assert connector_string["type"] == "string" and inline["required"] == ["files"]
-    names = inline["properties"]["files"]["propertyNames"]
-    input_types: dict[str, type] = {}
-    for key, prop in JOB_INPUT_SCHEMA["properties"].items():
-        kinds = prop["type"]
-        assert set(kinds) in ({"object", "null"}, {"string", "null"}), key
-        input_types[key] = dict if "object" in kinds else str
-    return (frozenset(props), tuple(JOB_REQUEST_SCHEMA["required"]), frozenset(props["method"]["enum"]),
-            frozenset(props["engine"]["enum"]), connector_string["minLength"], connector_string["maxLength"],
-            input_types, names["minLength"], names["maxLength"], props["connectionId"]["minLength"],
-            props["connectionId"]["maxLength"])
+
+    keys: frozenset[str]
+    required: tuple[str, ...]
+    methods: frozenset[str]
+    engines: frozenset[Any]
+    connector_key: tuple[int, int]  # min and max length
+    file_path: tuple[int, int]
+    connection_id: tuple[int, int]
+    input_types: Mapping[str, type]
+
+    @classmethod
+    def from_schema(cls) -> _FastPathLimits:
+        props = JOB_REQUEST_SCHEMA["properties"]
+        connector_key, inline = props["connector"]["oneOf"]
+        assert connector_key["type"] == "string" and inline["required"] == ["files"]
+        path = inline["properties"]["files"]["propertyNames"]
+        input_types: dict[str, type] = {}
+        for key, prop in JOB_INPUT_SCHEMA["properties"].items():
+            kinds = prop["type"]
+            assert set(kinds) in ({"object", "null"}, {"string", "null"}), key
+            input_types[key] = dict if "object" in kinds else str
+        return cls(
+            keys=frozenset(props), required=tuple(JOB_REQUEST_SCHEMA["required"]),
+            methods=frozenset(props["method"]["enum"]), engines=frozenset(props["engine"]["enum"]),
+            connector_key=(connector_key["minLength"], connector_key["maxLength"]),
+            file_path=(path["minLength"], path["maxLength"]),
+            connection_id=(props["connectionId"]["minLength"], props["connectionId"]["maxLength"]),
+            input_types=input_types,
+        )
 
 
-(_KEYS, _REQUIRED, _METHODS, _ENGINES, _KEY_MIN, _KEY_MAX, _INPUT_TYPES, _PATH_MIN, _PATH_MAX,
- _CONNECTION_ID_MIN, _CONNECTION_ID_MAX) = _fast_path_checks()
+_FAST = _FastPathLimits.from_schema()
+
+
+def _length_within(text: str, bounds: tuple[int, int]) -> bool:
+    return bounds[0] <= len(text) <= bounds[1]
 
 
 def surely_valid(body: Any) -> bool:
@@ -106,33 +126,27 @@ def surely_valid(body: Any) -> bool:
     False means "not sure": the schema validator then decides, and words the error. Anything
     unusual (an integral float timeoutMs, a null authOption...) simply takes that slow path.
     """
-    if type(body) is not dict or not body.keys() <= _KEYS:
+    if type(body) is not dict or not body.keys() <= _FAST.keys or any(k not in body for k in _FAST.required):
         return False
-    for key in _REQUIRED:
-        if key not in body:
-            return False
     ref = body["connector"]
     if type(ref) is str:
-        if not _KEY_MIN <= len(ref) <= _KEY_MAX:
+        if not _length_within(ref, _FAST.connector_key):
             return False
     elif type(ref) is dict and len(ref) == 1 and type(files := ref.get("files")) is dict and files:
-        for path, text in files.items():
-            if type(text) is not str or type(path) is not str or not _PATH_MIN <= len(path) <= _PATH_MAX:
-                return False
+        if not all(type(path) is str and type(text) is str and _length_within(path, _FAST.file_path)
+                   for path, text in files.items()):
+            return False
     else:
         return False
-    if type(body["method"]) is not str or body["method"] not in _METHODS:
+    if type(body["method"]) is not str or body["method"] not in _FAST.methods:
         return False
     job_input = body.get("input")
-    if job_input is not None:
-        if type(job_input) is not dict:
-            return False
-        for key, kind in _INPUT_TYPES.items():
-            value = job_input.get(key)
-            if value is not None and type(value) is not kind:
-                return False
+    if job_input is not None and (type(job_input) is not dict or any(
+            job_input.get(key) is not None and type(job_input[key]) is not kind
+            for key, kind in _FAST.input_types.items())):
+        return False
     engine = body.get("engine")
-    if engine is not None and (type(engine) is not str or engine not in _ENGINES):
+    if engine is not None and (type(engine) is not str or engine not in _FAST.engines):
         return False
     if "authOption" in body and type(body["authOption"]) is not str:
         return False
@@ -140,8 +154,7 @@ def surely_valid(body: Any) -> bool:
         return False
     if "connectionId" in body:
         connection_id = body["connectionId"]
-        if type(connection_id) is not str or not _CONNECTION_ID_MIN <= len(connection_id) <= _CONNECTION_ID_MAX:
-            return False
+        return type(connection_id) is str and _length_within(connection_id, _FAST.connection_id)
     return True
 
 

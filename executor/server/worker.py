@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -35,7 +36,36 @@ from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS, Limits
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
-_PIPE_HIGH_WATER = 1024 * 1024  # reply bytes queued for the front-end before a job waits for the pipe
+
+
+class LineBatcher:
+    """Protocol lines for one pipe: those queued in one loop iteration leave in one write, and a sender
+    waits for the pipe only once more than HIGH_WATER bytes are queued in it. Both ends use one."""
+
+    HIGH_WATER = 1024 * 1024
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self._queued: list[bytes] = []
+
+    def send(self, line: bytes) -> None:
+        """Queue one line (newline included)."""
+        if not self._queued:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._queued.append(line)
+
+    def flush(self) -> None:
+        """Write what is queued now (a closed pipe takes nothing: its reader's EOF tells the story)."""
+        data, self._queued = b"".join(self._queued), []
+        if data and not self._writer.is_closing():
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                self._writer.write(data)
+
+    async def drain_if_full(self) -> None:
+        """Wait for the pipe if more than HIGH_WATER bytes are queued in it."""
+        if self._writer.transport.get_write_buffer_size() > self.HIGH_WATER:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self._writer.drain()
 
 
 class JobRunner:
@@ -106,25 +136,16 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
     connectors = load_connectors(args.connectors, warn=lambda m: print(f"worker: {m}", file=sys.stderr))
     policy = NetworkPolicy.from_env(os.environ, args.allow_host)
     reader, writer = await _pipes(protocol_out)
-    loop = asyncio.get_running_loop()
     lanes = LanePool(max_lanes=args.lanes)
     running: set[asyncio.Task[None]] = set()
     async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport:
         runner = JobRunner(connectors, args.engine, transport, lanes)
 
-        outbox: list[bytes] = []
-
-        def flush() -> None:  # the replies finished in one loop iteration leave in one write
-            writer.write(b"".join(outbox))
-            outbox.clear()
+        replies = LineBatcher(writer)
 
         async def answer(message: dict[str, Any]) -> None:
-            reply = encode_reply(await runner.handle(message))
-            if not outbox:
-                loop.call_soon(flush)
-            outbox.append(reply)
-            if writer.transport.get_write_buffer_size() > _PIPE_HIGH_WATER:
-                await writer.drain()
+            replies.send(encode_reply(await runner.handle(message)))
+            await replies.drain_if_full()
 
         writer.write(json.dumps({"ready": {"pid": os.getpid(), "connectors": len(connectors)}}).encode() + b"\n")
         await writer.drain()
@@ -134,8 +155,7 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
             task.add_done_callback(running.discard)
         if running:
             await asyncio.wait(running)
-        if outbox:
-            flush()
+        replies.flush()
         await writer.drain()
     lanes.close()
     writer.close()

@@ -25,7 +25,7 @@ from typing import Any
 from executor.errors import EngineCrashed, ExecutorError, JobTimeout
 from executor.jobs.result import JobResult
 from executor.server.config import ENV_TOKEN
-from executor.server.worker import MAX_LINE_BYTES
+from executor.server.worker import MAX_LINE_BYTES, LineBatcher
 
 Reply = dict[str, Any]  # {"id", "result": <job result dict>, "runMs"}
 
@@ -33,7 +33,6 @@ Reply = dict[str, Any]  # {"id", "result": <job result dict>, "runMs"}
 HARD_TIMEOUT_MARGIN = 10.0
 _FAST_EXIT_SECONDS = 2.0
 _MAX_RESTART_DELAY = 5.0
-_PIPE_HIGH_WATER = 1024 * 1024  # bytes queued for a child's stdin before a sender waits for it
 
 
 class QueueFull(Exception):
@@ -99,7 +98,7 @@ class WorkerProcess:
     exited: bool = False
     _process: asyncio.subprocess.Process | None = None
     _pending: dict[int, asyncio.Future[Reply]] = field(default_factory=dict)
-    _outbox: list[bytes] = field(default_factory=list)
+    _jobs_out: LineBatcher | None = None  # the child's stdin
     _reader: asyncio.Task[None] | None = None
     _kill_reason: str | None = None
 
@@ -120,7 +119,8 @@ class WorkerProcess:
             *self.options.command(), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             limit=MAX_LINE_BYTES, start_new_session=True, env=env)
         self.started_at = time.monotonic()
-        assert self._process.stdout is not None
+        assert self._process.stdout is not None and self._process.stdin is not None
+        self._jobs_out = LineBatcher(self._process.stdin)
         try:
             line = await asyncio.wait_for(self._process.stdout.readline(), self.options.start_timeout)
         except TimeoutError:
@@ -142,37 +142,13 @@ class WorkerProcess:
         # it fails this job (and the others on it) through the reader.
         stuck = loop.call_later(hard_timeout, self.kill, "the worker stopped responding and was restarted")
         try:
-            self._send(json.dumps(message).encode() + b"\n")
-            if self._drain_needed():
-                await self._drain()
+            assert self._jobs_out is not None
+            self._jobs_out.send(json.dumps(message).encode() + b"\n")
+            await self._jobs_out.drain_if_full()
             return await future
         finally:
             stuck.cancel()
             self._pending.pop(job_id, None)
-
-    def _send(self, data: bytes) -> None:
-        """Queue one protocol line; the lines queued in one loop iteration leave in one write."""
-        if not self._outbox:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._outbox.append(data)
-
-    def _flush(self) -> None:
-        data, self._outbox = b"".join(self._outbox), []
-        assert self._process is not None and self._process.stdin is not None
-        stdin = self._process.stdin
-        if stdin.is_closing():
-            return  # the child is gone: the reader fails the jobs along with the others
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            stdin.write(data)
-
-    def _drain_needed(self) -> bool:
-        stdin = self._process.stdin if self._process is not None else None
-        return stdin is not None and stdin.transport.get_write_buffer_size() > _PIPE_HIGH_WATER
-
-    async def _drain(self) -> None:
-        assert self._process is not None and self._process.stdin is not None
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await self._process.stdin.drain()
 
     async def _read_replies(self) -> None:
         assert self._process is not None and self._process.stdout is not None

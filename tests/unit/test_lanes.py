@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
-from js_runtime.lanes import STUCK_SECONDS, LanePool
+from js_runtime.lanes import STUCK_SECONDS, Lane, LanePool
 
 pytestmark = pytest.mark.asyncio
 
@@ -88,36 +89,34 @@ async def test_a_busy_lane_running_a_short_call_is_queued_on_not_doubled() -> No
         pool.close()
 
 
-async def test_a_lane_runs_calls_in_order_on_its_own_thread_and_hands_back_results_and_errors() -> None:
+@pytest.fixture
+def lane() -> Iterator[Lane]:
+    """One lane of a one-lane pool, closed afterwards."""
     pool = LanePool(max_lanes=1)
     lane = pool.acquire()
+    yield lane
+    pool.release(lane)
+    pool.close()
+
+
+async def test_a_lane_runs_calls_in_order_on_its_own_thread_and_hands_back_results_and_errors(lane: Lane) -> None:
     seen: list[tuple[str, int]] = []
-    try:
-        lane.submit(lambda: seen.append(("submitted", threading.get_ident())))
-        lane.submit(lambda: 1 / 0)  # a fire-and-forget call's error is dropped: the lane goes on
-        ident = await lane.run(threading.get_ident)
-        assert seen == [("submitted", ident)] and ident != threading.get_ident()
-        with pytest.raises(ZeroDivisionError):
-            await lane.run(lambda: 1 / 0)
-        assert await lane.run(lambda x, y: x + y, 2, 3) == 5
-        assert lane.running == 0
-    finally:
-        pool.release(lane)
-        pool.close()
+    lane.submit(lambda: seen.append(("submitted", threading.get_ident())))
+    lane.submit(lambda: 1 / 0)  # a fire-and-forget call's error is dropped: the lane goes on
+    ident = await lane.run(threading.get_ident)
+    assert seen == [("submitted", ident)] and ident != threading.get_ident()
+    with pytest.raises(ZeroDivisionError):
+        await lane.run(lambda: 1 / 0)
+    assert await lane.run(lambda x, y: x + y, 2, 3) == 5
+    assert lane.running == 0
 
 
-async def test_a_caller_that_gives_up_leaves_the_lane_usable() -> None:
-    pool = LanePool(max_lanes=1)
-    lane = pool.acquire()
-    try:
-        with pytest.raises(TimeoutError):
-            await asyncio.wait_for(lane.run(time.sleep, 0.2), 0.01)
-        assert lane.running == 0
-        # The abandoned call still ran to its end; the next one runs after it, normally.
-        assert await lane.run(lambda: "next") == "next"
-    finally:
-        pool.release(lane)
-        pool.close()
+async def test_a_caller_that_gives_up_leaves_the_lane_usable(lane: Lane) -> None:
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(lane.run(time.sleep, 0.2), 0.01)
+    assert lane.running == 0
+    # The abandoned call still ran to its end; the next one runs after it, normally.
+    assert await lane.run(lambda: "next") == "next"
 
 
 async def test_closing_the_pool_ends_its_threads() -> None:
