@@ -27,6 +27,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+# A job result's error text is bounded after it is redacted (see executor.jobs.runner): a provider's
+# error_description or a script's message can be of any length.
+MAX_ERROR_MESSAGE = 2000
+MAX_ERROR_DETAIL = 300
+
+
+def clip_text(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with an ellipsis if longer."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def clip_strings(value: Any, limit: int) -> Any:
+    """A JSON value with every string in it clipped to `limit` characters."""
+    if isinstance(value, str):
+        return clip_text(value, limit)
+    if isinstance(value, list):
+        return [clip_strings(v, limit) for v in value]
+    if isinstance(value, dict):
+        return {k: clip_strings(v, limit) for k, v in value.items()}
+    return value
+
 
 class ExecutorError(Exception):
     """Base error: `code` is the contract's stable code, `message` is safe to show the caller."""

@@ -8,6 +8,7 @@ Nothing here is module-level state: each job builds its own `Secrets`.
 
 from __future__ import annotations
 
+import functools
 import json
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -28,9 +29,16 @@ class Secrets:
     def with_values(self, more: Iterable[str]) -> Secrets:
         return Secrets(_normalise([*self.values, *more]))
 
+    @functools.cached_property
+    def _spellings(self) -> tuple[str, ...]:
+        """Each value as written and percent-encoded (as it appears in a URL or a form body), longest first."""
+        forms = {form for value in self.values
+                 for form in (value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value, safe=""))}
+        return tuple(sorted(forms, key=lambda v: (-len(v), v)))
+
     def redact(self, text: str) -> str:
-        """`text` with every secret value replaced by a placeholder."""
-        for value in self.values:
+        """`text` with every secret value, also percent-encoded, replaced by a placeholder."""
+        for value in self._spellings:
             if value in text:
                 text = text.replace(value, REDACTED)
         return text

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executor.errors import InvalidInput
+from executor.secrets import Secrets, collect_secrets, strings_in
 
 _OBJECT_FIELDS = {
     "connectorParameters": "connector_parameters",
@@ -61,6 +62,20 @@ class JobInput:
                 raise InvalidInput(f"input.{key} must be a string")
             values[attr] = value
         return cls(**values, extra=raw)
+
+    def secrets(self, *, connection_schema: Mapping[str, Any] | None,
+                connector_schema: Mapping[str, Any] | None) -> Secrets:
+        """Every value of this input that must never reach a log line or an error message: credentials,
+        sensitive parameters, the token response, the PKCE code verifier and the authorization code."""
+        found = collect_secrets(
+            credentials=self.credentials,
+            connection_parameters=self.connection_parameters,
+            connection_schema=connection_schema,
+            connector_parameters=self.connector_parameters,
+            connector_schema=connector_schema,
+        )
+        flow_values = [self.token_response or {}, self.code_verifier or "", self.query_parameters.get("code") or ""]
+        return found.with_values(s for value in flow_values for s in strings_in(value))
 
     def base_context(self) -> dict[str, Any]:
         """The context every method receives (extra keys first, so documented ones win)."""

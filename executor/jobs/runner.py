@@ -9,12 +9,20 @@ from typing import Any
 
 from executor import oauth
 from executor.connector import METHOD_NAMES, Connector
-from executor.errors import ExecutorError, InvalidInput, JobTimeout, MethodNotImplemented
+from executor.errors import (
+    MAX_ERROR_DETAIL,
+    MAX_ERROR_MESSAGE,
+    ExecutorError,
+    InvalidInput,
+    JobTimeout,
+    MethodNotImplemented,
+    clip_strings,
+    clip_text,
+)
 from executor.jobs import flows, methods
 from executor.jobs.context import JobContext
 from executor.jobs.input import JobInput
 from executor.jobs.result import JobResult
-from executor.secrets import collect_secrets
 from js_runtime.engine import EngineKind
 from js_runtime.http import Send
 from js_runtime.lanes import LanePool
@@ -70,13 +78,7 @@ async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None) -> Job
 
 def _context(job: Job, send: Send, lanes: LanePool | None) -> JobContext:
     auth = job.connector.auth_for(job.auth_option)
-    secrets = collect_secrets(
-        credentials=job.input.credentials,
-        connection_parameters=job.input.connection_parameters,
-        connection_schema=auth.ui_schema,
-        connector_parameters=job.input.connector_parameters,
-        connector_schema=job.connector.parameters_schema,
-    )
+    secrets = job.input.secrets(connection_schema=auth.ui_schema, connector_schema=job.connector.parameters_schema)
     deadline = asyncio.get_running_loop().time() + job.limits.timeout
     credentials = dict(job.input.credentials) if job.input.credentials is not None else None
     return JobContext(connector=job.connector, auth=auth, input=job.input, engine=job.engine,
@@ -101,4 +103,7 @@ def _finish(result: JobResult, ctx: JobContext) -> None:
     if ctx.credentials_changed:
         result.credentials = ctx.credentials
     if result.error is not None:
-        result.error.message = ctx.all_secrets().redact(result.error.message)
+        # Redacted first, then bounded: a cut made before would leave the start of a secret in place.
+        secrets = ctx.all_secrets()
+        result.error.message = clip_text(secrets.redact(result.error.message), MAX_ERROR_MESSAGE)
+        result.error.details = clip_strings(secrets.redact_value(result.error.details), MAX_ERROR_DETAIL)

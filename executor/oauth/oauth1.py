@@ -83,7 +83,7 @@ def parse_credentials_response(response: HttpResponse, step: str) -> dict[str, A
         raise NetworkError(f"the {step} endpoint answered HTTP {status}", details={"status": status})
     if not 200 <= status < 300:
         problem = str(body.get("oauth_problem") or body.get("error") or "") if body else ""
-        said = f": {problem[:200]}" if problem else ""
+        said = f": {problem}" if problem else ""
         raise OAuth1RequestRejected(f"the provider refused the {step} request (HTTP {status}){said}",
                                     details={"status": status, **({"oauth_problem": problem} if problem else {})})
     if body is None or not all(isinstance(body.get(k), str) and body[k] for k in ("oauth_token",

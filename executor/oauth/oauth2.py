@@ -23,7 +23,6 @@ Grant = Literal["authorization_code", "refresh_token"]
 
 # `extra` may add or override authorize parameters, but not the ones that bind the redirect to us.
 RESERVED_EXTRA = frozenset({"state", "code_challenge", "code_challenge_method"})
-_MAX_ERROR_TEXT = 300
 
 
 class TokenRequestRejected(InvalidInput):
@@ -47,10 +46,10 @@ def raise_for_redirect_error(query: Mapping[str, Any]) -> None:
     error = query.get("error")
     if error is None or error == "":
         return
-    details = {"error": _clip(str(error))}
+    details = {"error": _printable(str(error))}
     description = query.get("error_description")
     if description:
-        details["error_description"] = _clip(str(description))
+        details["error_description"] = _printable(str(description))
     said = details["error"] + (f": {details['error_description']}" if "error_description" in details else "")
     raise AuthorizationRefused(f"the provider did not grant access ({said})", details=details)
 
@@ -167,9 +166,9 @@ def raise_for_error_body(body: Mapping[str, Any], grant: Grant, status: int | No
     if not isinstance(error, str) or not error or (body.get("access_token") and (status or 200) < 300):
         return
     description = body.get("error_description")
-    details: dict[str, Any] = {"error": _clip(error)}
+    details: dict[str, Any] = {"error": _printable(error)}
     if isinstance(description, str) and description:
-        details["error_description"] = _clip(description)
+        details["error_description"] = _printable(description)
     if status is not None:
         details["status"] = status
     said = details["error"] + (f": {details['error_description']}" if "error_description" in details else "")
@@ -272,6 +271,6 @@ def _form(text: str) -> dict[str, Any] | None:
     return dict(pairs)
 
 
-def _clip(text: str) -> str:
-    clean = "".join(c if c.isprintable() else " " for c in text)
-    return clean if len(clean) <= _MAX_ERROR_TEXT else clean[:_MAX_ERROR_TEXT] + "…"
+def _printable(text: str) -> str:
+    """Provider text on one line (its length is bounded with the job's error, after redaction)."""
+    return "".join(c if c.isprintable() else " " for c in text)

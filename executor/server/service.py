@@ -19,7 +19,7 @@ import jsonschema
 from executor.connector import Connector
 from executor.errors import ConnectorInvalid, ExecutorError, InvalidInput
 from executor.jobs import JobInput
-from executor.secrets import Secrets, collect_secrets, strings_in
+from executor.secrets import Secrets
 from executor.server.config import ServerConfig
 from executor.server.connectors import ConnectorRegistry
 from executor.server.idempotency import IdempotencyKeyReused, IdempotencyStore, SingleFlight
@@ -201,17 +201,8 @@ def job_secrets(job_input: JobInput, connector: Connector | None, auth_option: s
             auth = connector.auth_for(auth_option)
         except InvalidInput:
             auth = connector.auth
-    secrets = collect_secrets(
-        credentials=job_input.credentials,
-        connection_parameters=job_input.connection_parameters,
-        connection_schema=auth.ui_schema if auth is not None else None,
-        connector_parameters=job_input.connector_parameters,
-        connector_schema=connector.parameters_schema if connector is not None else None,
-    )
-    if job_input.token_response is None and job_input.code_verifier is None:
-        return secrets
-    extra = [job_input.token_response or {}, job_input.code_verifier or ""]
-    return secrets.with_values(s for value in extra for s in strings_in(value))
+    return job_input.secrets(connection_schema=auth.ui_schema if auth is not None else None,
+                             connector_schema=connector.parameters_schema if connector is not None else None)
 
 
 class JobService:

@@ -189,6 +189,26 @@ async def test_secrets_never_reach_error_messages(run_connector):
     assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR", "message": "bad key [REDACTED]"}
 
 
+async def test_secrets_are_redacted_from_error_details_and_in_their_url_encoded_form(run_connector):
+    script = """export default async ({ credentials }) => {
+  if (credentials.mode === 'url') await fetch('http://[bad/x?api_key=' + encodeURIComponent(credentials.key))
+  const e = new Error('refused')
+  e.__ceError = { code: 'SCRIPT_ERROR', message: 'refused', details: { sent: credentials.key, n: 1 } }
+  throw e
+}"""
+    files = {"spec.yml": "auth:\n  type: client-credentials\n  getCredentialsFromConnectionParameters:\n"
+                         "    implementationType: javascript\n",
+             "auth/get-credentials-from-connection-parameters.js": script}
+    key = "S3CR/ET+KEY=="
+    carried = await run_connector(files, "getCredentialsFromConnectionParameters", {"credentials": {"key": key}})
+    assert carried.to_dict()["error"] == {"code": "SCRIPT_ERROR", "message": "refused",
+                                          "details": {"sent": "[REDACTED]", "n": 1}}
+    encoded = await run_connector(files, "getCredentialsFromConnectionParameters",
+                                  {"credentials": {"key": key, "mode": "url"}})
+    message = encoded.to_dict()["error"]["message"]
+    assert "api_key=[REDACTED]" in message and "S3CR" not in message
+
+
 def inline(make_api_client: str, test_js: str, refresh_js: str | None = None) -> dict[str, str]:
     spec = "auth:\n  type: client-credentials\n  makeApiClient:\n    implementationType: mapping\n" \
            "  test:\n    implementationType: javascript\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from support.docs_examples import example
 from support.oauth_provider import RegisteredClient, RunningProvider, running_provider
 from yarl import URL
 
+from executor.errors import MAX_ERROR_DETAIL
 from executor.oauth.pkce import create_code_verifier, s256_challenge
 from executor.transport import HostRewrite
 
@@ -450,3 +452,31 @@ async def test_proxy_connect_and_authorize_are_for_the_platform(run_connector): 
     for method in ("connect", "authorize"):
         error = failure(await run_connector(files, method, {}))
         assert error["code"] == "METHOD_NOT_IMPLEMENTED" and "platform" in error["message"]
+
+
+async def test_provider_error_text_echoing_secrets_is_redacted_in_message_and_details(  # type: ignore[no-untyped-def]
+        run_connector, api_server):
+    # Providers echo what they got; the cut to a bounded length comes after redaction, so a secret
+    # straddling the cut leaves no prefix behind.
+    refresh_token = "RT_" + "abcdefghij" * 4
+    description = "x" * (MAX_ERROR_DETAIL - 20) + f" refresh token {refresh_token} revoked for client-secret-1"
+    api_server.reply("POST", "/token", status=400, json_body={"error": "invalid_grant",
+                                                             "error_description": description})
+    params = {**recorded_params(api_server), "clientSecret": "client-secret-1"}
+    result = await run_connector(oauth2_files(), "refreshCredentials",
+                                 {"connectorParameters": params, "credentials": {"refresh_token": refresh_token}})
+    error = failure(result)
+    assert error["code"] == "CONNECTION_DEFUNCT"
+    shown = json.dumps(error)
+    assert "RT_" not in shown and "client-secret-1" not in shown
+    assert "refresh token [REDACTED] revoked for [REDACTED]" in error["message"]
+    assert len(error["details"]["error_description"]) <= MAX_ERROR_DETAIL + 1
+
+
+async def test_code_verifier_and_authorization_code_are_job_secrets(run_connector):  # type: ignore[no-untyped-def]
+    files = {"spec.yml": "auth:\n  type: oauth2\n  getTokenData:\n    code: \"export default"
+                         " ({ codeVerifier, queryParameters }) => { throw new Error('v=' + codeVerifier"
+                         " + ' c=' + queryParameters.code) }\"\n"}
+    result = await run_connector(files, "getTokenData", {"codeVerifier": "VERIFIER-8888",
+                                                         "queryParameters": {"code": "AUTHCODE-7777"}})
+    assert failure(result)["message"] == "v=[REDACTED] c=[REDACTED]"
