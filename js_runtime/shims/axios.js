@@ -13,6 +13,7 @@
   const hide = http.hide;
   const METHODS = ['get', 'delete', 'head', 'options', 'post', 'put', 'patch', 'purge', 'link', 'unlink', 'query'];
   const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
+  const DECODED_ENCODINGS = ['gzip', 'deflate', 'br'];  // what the transport (aiohttp) decompresses
 
   const isObject = (v) => v !== null && typeof v === 'object';
   const isPlainObject = (v) => isObject(v) && [Object.prototype, null].indexOf(Object.getPrototypeOf(v)) !== -1;
@@ -290,6 +291,8 @@
       if (name === 'set-cookie') headers[name] = (headers[name] || []).concat(value);
       else headers[name] = hasOwn(headers, name) ? headers[name] + ', ' + value : value;
     }
+    // The transport has already decompressed the body; axios then drops the header, as here.
+    if (DECODED_ENCODINGS.includes(headers['content-encoding'])) delete headers['content-encoding'];
     request.res = { responseUrl: wire.url };
     const bytes = config.responseType === 'arraybuffer' ? http.wireBytes(wire.body) : null;
     const data = !bytes ? http.wireText(wire.body) : typeof Buffer === 'function' ? Buffer.from(bytes) : bytes.buffer;

@@ -39,7 +39,8 @@
   const binaryBody = (v) => ({ base64: bytesToBase64(toBytes(v)) });
   const wireBytes = (b) => (!b ? new Uint8Array(0)
     : 'base64' in b ? base64ToBytes(b.base64) : new TextEncoder().encode(b.text));
-  const wireText = (b) => (!b ? '' : 'text' in b ? b.text : new TextDecoder().decode(base64ToBytes(b.base64)));
+  const withoutBom = (s) => (s.charCodeAt(0) === 0xfeff ? s.slice(1) : s);  // as TextDecoder and axios drop it
+  const wireText = (b) => (!b ? '' : 'text' in b ? withoutBom(b.text) : new TextDecoder().decode(base64ToBytes(b.base64)));
 
   function hide(obj, key, value) {
     Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: false });
@@ -248,11 +249,16 @@
   }
 
   function parseUrl(input) {
+    let url;
     try {
-      return new URL(String(input)).href;
+      url = new URL(String(input));
     } catch (e) {
       throw hide(new TypeError('Failed to parse URL from ' + input), 'cause', e);
     }
+    if (url.username || url.password) {
+      throw new TypeError('Request cannot be constructed from a URL that includes credentials: ' + input);
+    }
+    return url.href;
   }
 
   function normalizeMethod(method) {
@@ -328,7 +334,11 @@
 
   // ---- fetch ----
   function toWire(st) {
-    const headers = st.headers[STATE].map((e) => e.slice());
+    const combined = new Map();  // one line per name, values joined with ', ', as undici sends them
+    for (const [name, value] of st.headers[STATE]) {
+      combined.set(name, combined.has(name) ? combined.get(name) + ', ' + value : value);
+    }
+    const headers = [...combined];
     for (const [name, value] of NODE_HEADERS) if (!st.headers.has(name)) headers.push([name, value]);
     return {
       method: st.method,

@@ -4,10 +4,13 @@
   const timers = new Map();
   let nextTimerId = 1;
 
+  const NO_ARGS = Object.freeze([]);
   host.setTimer = function setTimer(callback, delay, args, repeat) {
     const id = nextTimerId++;
     const ms = Math.max(0, Number(delay) || 0);
-    timers.set(id, { callback, args, due: Date.now() + ms, ms, repeat });
+    // handle: the Timeout object, if setTimeout made one (a Node callback's `this`); ref: its flag
+    timers.set(id, { id, callback, args: args.length ? args : NO_ARGS, due: Date.now() + ms, ms, repeat,
+      handle: undefined, ref: true });
     return id;
   };
 
@@ -18,12 +21,12 @@
   host.fireDueTimers = function fireDueTimers() {
     const now = Date.now();
     const due = [];
-    for (const [id, t] of timers) if (t.due <= now) due.push([id, t]);
-    due.sort((a, b) => a[1].due - b[1].due || a[0] - b[0]);
-    for (const [id, t] of due) {
-      if (!timers.has(id)) continue;
-      if (t.repeat) t.due = now + Math.max(1, t.ms); else timers.delete(id);
-      try { t.callback.apply(undefined, t.args); } catch (e) { settle(false, e); }
+    for (const t of timers.values()) if (t.due <= now) due.push(t);
+    due.sort((a, b) => a.due - b.due || a.id - b.id);
+    for (const t of due) {
+      if (timers.get(t.id) !== t) continue;
+      if (t.repeat) t.due = now + Math.max(1, t.ms); else timers.delete(t.id);
+      try { t.callback.apply(t.handle, t.args); } catch (e) { settle(false, e); }
     }
   };
 
@@ -36,21 +39,45 @@
   const needFunction = (callback) => {
     if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
   };
+  // Node hands out Timeout and Immediate objects, not numbers: connector code calls .unref() on them.
+  // An unref'd timer still fires here (a job ends when its method settles, whatever is pending).
+  const TIMER = Symbol('timer');
+  class Immediate {
+    constructor(id) {
+      const timer = timers.get(id);  // the queue's own record: no second object per timer
+      timer.handle = this;
+      this[TIMER] = timer;
+    }
+    ref() { this[TIMER].ref = true; return this; }
+    unref() { this[TIMER].ref = false; return this; }
+    hasRef() { return this[TIMER].ref; }
+  }
+  class Timeout extends Immediate {
+    refresh() {
+      const t = this[TIMER];
+      if (timers.get(t.id) === t) t.due = Date.now() + t.ms;
+      return this;
+    }
+    close() { host.clearTimer(this[TIMER].id); return this; }
+    [Symbol.toPrimitive]() { return this[TIMER].id; }
+  }
+  const timerId = (handle) => (handle instanceof Immediate ? handle[TIMER].id : handle);
   host.defineGlobal('setTimeout', function setTimeout(callback, delay, ...args) {
     needFunction(callback);
-    return host.setTimer(callback, delay, args, false);
+    return new Timeout(host.setTimer(callback, delay, args, false));
   });
   host.defineGlobal('setInterval', function setInterval(callback, delay, ...args) {
     needFunction(callback);
-    return host.setTimer(callback, delay, args, true);
+    return new Timeout(host.setTimer(callback, delay, args, true));
   });
   host.defineGlobal('setImmediate', function setImmediate(callback, ...args) {
     needFunction(callback);
-    return host.setTimer(callback, 0, args, false);
+    return new Immediate(host.setTimer(callback, 0, args, false));
   });
-  host.defineGlobal('clearTimeout', function clearTimeout(id) { host.clearTimer(id); });
-  host.defineGlobal('clearInterval', function clearInterval(id) { host.clearTimer(id); });
-  host.defineGlobal('clearImmediate', function clearImmediate(id) { host.clearTimer(id); });
+  const clear = (handle) => { host.clearTimer(typeof handle === 'string' ? Number(handle) : timerId(handle)); };
+  host.defineGlobal('clearTimeout', function clearTimeout(handle) { clear(handle); });
+  host.defineGlobal('clearInterval', function clearInterval(handle) { clear(handle); });
+  host.defineGlobal('clearImmediate', function clearImmediate(handle) { clear(handle); });
   if (typeof globalThis.queueMicrotask !== 'function') {
     host.defineGlobal('queueMicrotask', function queueMicrotask(callback) {
       Promise.resolve().then(() => callback());
