@@ -6,7 +6,9 @@
 // data transforms, auth, timeout, signal, validateStatus, responseType, maxRedirects.
 // Deliberately omitted: CancelToken, FormData/multipart and postForm, streams and progress events,
 // proxies, agents, xsrf, maxContentLength/maxBodyLength, beforeRedirect, decompress options,
-// data: URLs; `request` is a stub ({res: {responseUrl}}), not a ClientRequest.
+// data: URLs; `request` is a stub ({res: {responseUrl}}), not a ClientRequest. AxiosHeaders.from()
+// takes objects, not raw header text. The transport sends a custom paramsSerializer's query with
+// characters such as '"' percent-encoded (Node's axios sends them as written).
 {
   const VERSION = '1.21.1';
   const http = host.http;

@@ -4,6 +4,9 @@
 // Deliberately omitted: streams (Response.body is always null), Blob/FormData bodies, blob(),
 // formData(), bytes(), mode/credentials/cache/integrity/keepalive, immutable header guards,
 // Response.error/redirect, original header-name case on the wire (names are sent lower-case).
+// Known differences: an invalid header value or method fails as `fetch failed` when sent, not as
+// Node's TypeError when set; a lower-case method such as 'patch' is sent upper-cased (Node sends it
+// as written, which strict servers refuse).
 {
   const STATE = Symbol('state');
   const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
