@@ -74,8 +74,8 @@ class JobInput:
             connector_parameters=self.connector_parameters,
             connector_schema=connector_schema,
         )
-        flow_values = [self.token_response or {}, self.code_verifier or "", self.query_parameters.get("code") or ""]
-        return found.with_values(s for value in flow_values for s in strings_in(value))
+        flow_values = [v for v in (self.token_response, self.code_verifier, self.query_parameters.get("code")) if v]
+        return found.with_values(s for value in flow_values for s in strings_in(value)) if flow_values else found
 
     def base_context(self) -> dict[str, Any]:
         """The context every method receives (extra keys first, so documented ones win)."""
