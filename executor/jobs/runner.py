@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,8 +69,11 @@ async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None) -> Job
         result = JobResult("failed", error=exc)
     except TimeoutError:
         result = JobResult("failed", error=JobTimeout("the job exceeded its time limit"))
-    except Exception:  # a bug of ours: report it without details that could carry secrets
-        log.exception("internal error in job %s of %s", job.method, job.connector.key)
+    except Exception as exc:  # a bug of ours: the caller gets no details, the log gets them redacted
+        secrets = ctx.all_secrets() if ctx is not None else job.input.secrets(connection_schema=None,
+                                                                              connector_schema=None)
+        trace = secrets.redact("".join(traceback.format_exception(exc)))
+        log.error("internal error in job %s of %s\n%s", job.method, job.connector.key, trace)
         result = JobResult("failed", error=ExecutorError("internal error while running the job"))
     if ctx is not None:
         _finish(result, ctx)
