@@ -2,7 +2,8 @@
 
 A QuickJS context must stay on the thread that created it, so a job's context is pinned to one lane
 for its whole life; a lane holds many pinned contexts (a job waiting on its upstream uses no
-thread). A new job goes to a lane that is not running anything right now, the least loaded one. When
+thread). A new job goes to a lane that is not running anything right now (not even freeing a finished
+job's context), the least loaded one. When
 every lane is busy, lanes are started freely up to `busy_lanes`; past that, what the lanes are busy
 with decides: while some lane is only running a short call (a normal job's step takes a millisecond
 or two), the job queues on the least loaded such lane; only when every lane has been running one
@@ -50,6 +51,10 @@ class Lane:
     def __init__(self) -> None:
         self.pinned = 0   # contexts (jobs) living on this lane
         self.running = 0  # calls submitted through `run` and not finished
+        # Calls queued with `submit` (freeing a context) and those the thread has finished: each
+        # counter is written by one thread only, so their difference is safe to read from the loop.
+        self._submitted = 0
+        self._submitted_done = 0
         self._call_started: float | None = None  # when the call on the thread now began (None: idle)
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         with _stack_lock:
@@ -67,14 +72,25 @@ class Lane:
         future: asyncio.Future[T] = loop.create_future()
         self.running += 1
         try:
-            self._calls.put((fn, args, loop, future))
+            self._calls.put((fn, args, loop, future, False))
             return await future
         finally:
             self.running -= 1
 
-    def submit(self, fn: Callable[..., object], *args: object) -> None:
-        """Queue `fn(*args)` on this lane without waiting for it (its exceptions are dropped)."""
-        self._calls.put((fn, args, None, None))
+    def submit(self, fn: Callable[..., object], *args: object, keeps_busy: bool = True) -> None:
+        """Queue `fn(*args)` on this lane without waiting for it (its exceptions are dropped).
+
+        While it is queued or running the lane is not idle, unless `keeps_busy` is False: work the
+        lane's next job would gladly wait for (it prepares the context that job will take).
+        """
+        if keeps_busy:
+            self._submitted += 1
+        self._calls.put((fn, args, None, None, keeps_busy))
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or running: neither an awaited call nor a submitted one (freeing a context)."""
+        return self.running == 0 and self._submitted == self._submitted_done
 
     def stuck(self, now: float | None = None) -> bool:
         """Whether the call running on the thread has been running for longer than STUCK_SECONDS."""
@@ -86,7 +102,7 @@ class Lane:
 
     def _serve(self) -> None:
         while (call := self._calls.get()) is not None:
-            fn, args, loop, future = call
+            fn, args, loop, future, counted = call
             self._call_started = time.monotonic()
             try:
                 result, error = fn(*args), None
@@ -94,11 +110,14 @@ class Lane:
                 result, error = None, exc
             finally:
                 self._call_started = None
-            if loop is not None:
-                try:
-                    loop.call_soon_threadsafe(_settle, future, result, error)
-                except RuntimeError:
-                    pass  # the caller's loop is closed: nobody is waiting
+            if counted:
+                self._submitted_done += 1
+            if loop is None:
+                continue
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:
+                pass  # the caller's loop is closed: nobody is waiting
 
 
 # Lane threads are daemons (a forgotten pool must not hold the interpreter open), so at exit each is
@@ -116,7 +135,9 @@ def _stop_lanes() -> None:
         lane._thread.join(_EXIT_JOIN_SECONDS)
 
 
-_Call = tuple[Callable[..., object], tuple[object, ...], asyncio.AbstractEventLoop | None, asyncio.Future | None]
+# (function, arguments, the awaiting loop and future (None for `submit`), counted in `idle`)
+_Call = tuple[Callable[..., object], tuple[object, ...], asyncio.AbstractEventLoop | None, asyncio.Future | None,
+              bool]
 
 
 def _settle(future: asyncio.Future, result: object, error: BaseException | None) -> None:
@@ -145,7 +166,7 @@ class LanePool:
 
     def acquire(self) -> Lane:
         """A lane for one more job (pinned until `release`)."""
-        idle = [lane for lane in self._lanes if lane.running == 0]
+        idle = [lane for lane in self._lanes if lane.idle]
         if idle:
             lane = min(idle, key=lambda candidate: candidate.pinned)
         elif len(self._lanes) < self._busy_lanes:

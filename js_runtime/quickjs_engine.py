@@ -8,13 +8,14 @@ out between steps. A whole step (deliver, run promise callbacks, poll) is one la
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 
 import quickjs
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
-from js_runtime import quickjs_bytecode
+from js_runtime import quickjs_bytecode, quickjs_recycle
 from js_runtime.engine import EngineKind
 from js_runtime.lanes import Lane, LanePool
 from js_runtime.limits import Limits
@@ -66,9 +67,11 @@ class QuickJSEngine:
         return thrown_nullish or used >= self._limits.memory - _OOM_MARGIN_BYTES
 
     async def close(self) -> None:
-        ctx, self._ctx = self._ctx, None
-        if ctx is not None:
-            self._lane.submit(_drop, ctx)  # freed on its own thread, before the lane's next job
+        if self._ctx is not None:
+            # Renewed (or freed) on its lane, after any call of this job; the box is its only holder.
+            box, self._ctx = [self._ctx], None
+            renewer = _renewer()
+            self._lane.submit(renewer.renew if renewer else box.clear, box, keeps_busy=False)
         self._lanes.release(self._lane)
 
     def _context(self) -> quickjs.Context:
@@ -103,11 +106,22 @@ class QuickJSEngine:
 
 
 def _new_context(limits: Limits) -> quickjs.Context:
-    ctx = quickjs.Context()
+    renewer = _renewer()
+    ctx = renewer.take() if renewer else None
+    if ctx is None:
+        ctx = quickjs.Context()
+        _run_trusted(ctx, _SETUP)
     ctx.set_memory_limit(limits.memory)
     ctx.set_max_stack_size(limits.stack)
-    _run_trusted(ctx, _SETUP)
     return ctx
+
+
+@functools.cache
+def _renewer() -> quickjs_recycle.Renewer | None:
+    """The process's renewer of finished contexts (None: the binding makes and frees them all)."""
+    if not (quickjs_recycle.available() and quickjs_bytecode.available()):
+        return None
+    return quickjs_recycle.Renewer(quickjs_bytecode.compiled(_SETUP))
 
 
 def _run_trusted(ctx: quickjs.Context, source: str) -> None:
@@ -122,10 +136,6 @@ def _run_trusted(ctx: quickjs.Context, source: str) -> None:
         quickjs_bytecode.evaluate(ctx, quickjs_bytecode.compiled(source))
     except quickjs_bytecode.BytecodeError:
         raise MemoryLimitExceeded("the context ran out of memory loading the prelude") from None
-
-
-def _drop(ctx: object) -> None:
-    del ctx
 
 
 def _translate(exc: Exception) -> Exception:

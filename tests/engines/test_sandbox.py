@@ -175,3 +175,31 @@ async def test_every_global_called_with_an_internal_url_reaches_nothing(run_js, 
         result = await run_js(source, send=transport.send, limits=Limits(timeout=5))
     assert code_of(result) == "NETWORK_BLOCKED"
     assert api_server.received == []
+
+
+async def test_jobs_that_follow_each_other_on_one_lane_share_nothing(engine):
+    # One lane: every job's context is made (QuickJS: renewed from the one before) on the same thread.
+    from js_runtime.lanes import LanePool
+    from js_runtime.modules import load_module
+    from js_runtime.session import MethodCall, Trace, run_method
+
+    async def no_network(request):
+        raise AssertionError("no request is made")
+
+    lanes = LanePool(max_lanes=1, busy_lanes=1)
+    polluter = load_module("""export default () => {
+      globalThis.leaked = 'secret'; Object.prototype.polluted = 'yes'; Array.prototype.push = () => 0;
+      JSON.stringify = () => 'forged'; return 'done' }""", "polluter.js")
+    checker = load_module("""export default () => [typeof leaked, ({}).polluted === undefined, [1].push(2),
+      JSON.stringify({ a: 1 })]""", "checker.js")
+    try:
+        for _ in range(3):
+            done = await run_method(MethodCall(polluter, "default", {}), engine=engine, send=no_network,
+                                    limits=SHORT, trace=Trace(), lanes=lanes)
+            assert done == "done"
+            seen = await run_method(MethodCall(checker, "default", {}), engine=engine, send=no_network,
+                                    limits=SHORT, trace=Trace(), lanes=lanes)
+            assert seen == ["undefined", True, 2, '{"a":1}']
+        assert lanes.size == 1
+    finally:
+        lanes.close()

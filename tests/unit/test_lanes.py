@@ -42,6 +42,30 @@ async def test_an_idle_lane_is_reused_before_a_new_one_is_started() -> None:
         pool.close()
 
 
+async def test_a_lane_busy_with_submitted_work_is_not_idle() -> None:
+    # A finished job's context is freed (renewed) by a call submitted to its lane: the next job goes
+    # to another lane instead of queueing behind that work.
+    pool = LanePool(max_lanes=8, busy_lanes=8)
+    release = threading.Event()
+    try:
+        first = pool.acquire()
+        first.submit(release.wait, 10)
+        pool.release(first)
+        assert not first.idle
+        second = pool.acquire()
+        assert second is not first
+        assert await second.run(lambda: 42) == 42
+        pool.release(second)
+        release.set()
+        deadline = time.monotonic() + 5
+        while not first.idle and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert first.idle
+    finally:
+        release.set()
+        pool.close()
+
+
 async def test_a_stuck_lane_is_gone_around_up_to_max_lanes() -> None:
     pool = LanePool(max_lanes=3, busy_lanes=1)
     release = threading.Event()

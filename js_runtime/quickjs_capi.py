@@ -1,0 +1,85 @@
+"""The quickjs-ng engine's C API, called through ctypes on the binding's own contexts.
+
+The binding exposes no bytecode API and creates and frees its runtimes while holding the GIL, but
+its extension exports the engine's C functions. This module binds the few we use (ctypes releases
+the GIL around each call) and reads a binding context's JSRuntime/JSContext pointers from its
+object: PyObject_HEAD, then JSRuntime*, then JSContext*. That layout is checked once (JS_GetRuntime
+of the context must be the runtime next to it) and on a 64-bit build only; if anything does not
+match, `LIB` is None and callers use the binding alone, with the same results.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import _quickjs
+import quickjs
+
+TAG_EXCEPTION = 6
+_RUNTIME_OFFSET = 2 * ctypes.sizeof(ctypes.c_void_p)
+_CONTEXT_OFFSET = _RUNTIME_OFFSET + ctypes.sizeof(ctypes.c_void_p)
+
+
+class JSValue(ctypes.Structure):
+    """JSValue on 64-bit builds: a 64-bit payload and a 64-bit tag (no NaN boxing)."""
+
+    _fields_ = [("payload", ctypes.c_int64), ("tag", ctypes.c_int64)]
+
+
+_SIGNATURES = {
+    "JS_Eval": (JSValue, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_int]),
+    "JS_WriteObject": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), JSValue, ctypes.c_int]),
+    "JS_ReadObject": (JSValue, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]),
+    "JS_EvalFunction": (JSValue, [ctypes.c_void_p, JSValue]),
+    "JS_GetException": (JSValue, [ctypes.c_void_p]),
+    "JS_FreeValue": (None, [ctypes.c_void_p, JSValue]),
+    "JS_GetRuntime": (ctypes.c_void_p, [ctypes.c_void_p]),
+    "JS_UpdateStackTop": (None, [ctypes.c_void_p]),
+    "js_free": (None, [ctypes.c_void_p, ctypes.c_void_p]),
+    "JS_NewRuntime": (ctypes.c_void_p, []),
+    "JS_NewContext": (ctypes.c_void_p, [ctypes.c_void_p]),
+    "JS_FreeContext": (None, [ctypes.c_void_p]),
+    "JS_FreeRuntime": (None, [ctypes.c_void_p]),
+    "JS_SetRuntimeOpaque": (None, [ctypes.c_void_p, ctypes.c_void_p]),
+}
+
+
+def pointers(ctx: quickjs.Context) -> tuple[int, int] | None:
+    """(JSRuntime*, JSContext*) of a binding context, or None if the layout is not the expected one."""
+    return None if LIB is None else _pointers(LIB, ctx)
+
+
+def _pointers(lib: ctypes.CDLL, ctx: quickjs.Context) -> tuple[int, int] | None:
+    if type(ctx) is not _quickjs.Context:
+        return None
+    runtime = ctypes.c_void_p.from_address(id(ctx) + _RUNTIME_OFFSET).value
+    context = ctypes.c_void_p.from_address(id(ctx) + _CONTEXT_OFFSET).value
+    if not runtime or not context or lib.JS_GetRuntime(context) != runtime:
+        return None
+    return runtime, context
+
+
+def replace_pointers(ctx: quickjs.Context, runtime: int, context: int) -> None:
+    """Point the binding context `ctx` at another runtime and context (its old ones are the caller's)."""
+    ctypes.c_void_p.from_address(id(ctx) + _RUNTIME_OFFSET).value = runtime
+    ctypes.c_void_p.from_address(id(ctx) + _CONTEXT_OFFSET).value = context
+
+
+def _bind() -> ctypes.CDLL | None:
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None
+    try:
+        lib = ctypes.CDLL(_quickjs.__file__)  # the already-loaded extension: the same engine
+        for name, (restype, argtypes) in _SIGNATURES.items():
+            function = getattr(lib, name)
+            function.restype, function.argtypes = restype, argtypes
+    except (OSError, AttributeError):
+        return None
+    return lib
+
+
+def _checked(lib: ctypes.CDLL | None) -> ctypes.CDLL | None:
+    return lib if lib is not None and _pointers(lib, quickjs.Context()) is not None else None
+
+
+LIB = _checked(_bind())
