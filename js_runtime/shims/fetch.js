@@ -254,14 +254,14 @@
   function parseUrl(input) {
     let url;
     try {
-      url = new URL(String(input));
+      url = host.url.parse(String(input));
     } catch (e) {
       throw hide(new TypeError('Failed to parse URL from ' + input), 'cause', e);
     }
     if (url.username || url.password) {
       throw new TypeError('Request cannot be constructed from a URL that includes credentials: ' + input);
     }
-    return url.href;
+    return host.url.href(url);
   }
 
   function normalizeMethod(method) {
@@ -289,13 +289,19 @@
         body: opts.body !== undefined ? extractBody(opts.body, headers) : base ? base.body : null,
         bodyUsed: false,
         redirect: opts.redirect || (base ? base.redirect : 'follow'),
-        signal: opts.signal || (base ? base.signal : new AbortController().signal),
+        signal: opts.signal || (base ? base.signal : null),  // made when first read: most never are
       };
+    }
+
+    get signal() {
+      const st = this[STATE];
+      if (!st.signal) st.signal = new AbortController().signal;
+      return st.signal;
     }
 
     clone() { return new Request(this); }
   }
-  defineGetters(Request.prototype, ['url', 'method', 'headers', 'redirect', 'signal']);
+  defineGetters(Request.prototype, ['url', 'method', 'headers', 'redirect']);
 
   class Response extends Body {
     constructor(body, init) {
@@ -342,7 +348,7 @@
       combined.set(name, combined.has(name) ? combined.get(name) + ', ' + value : value);
     }
     const headers = [...combined];
-    for (const [name, value] of NODE_HEADERS) if (!st.headers.has(name)) headers.push([name, value]);
+    for (const [name, value] of NODE_HEADERS) if (!combined.has(name)) headers.push([name, value]);
     return {
       method: st.method,
       url: st.url.split('#')[0],
@@ -381,18 +387,19 @@
     } catch (e) {
       return Promise.reject(e);
     }
-    if (st.signal.aborted) return Promise.reject(st.signal.reason);
+    const signal = st.signal;  // null unless the caller gave one (or read request.signal)
+    if (signal && signal.aborted) return Promise.reject(signal.reason);
     if (!/^https?:/.test(st.url)) return Promise.reject(fetchFailed(new Error('unknown scheme')));
     return new Promise((resolve, reject) => {
-      const onAbort = () => reject(st.signal.reason);
-      st.signal.addEventListener('abort', onAbort);
+      const onAbort = () => reject(signal.reason);
+      if (signal) signal.addEventListener('abort', onAbort);
       host.request(toWire(st)).then((wire) => {
-        st.signal.removeEventListener('abort', onAbort);
+        if (signal) signal.removeEventListener('abort', onAbort);
         const unexpected = st.redirect === 'error' && REDIRECTS.indexOf(wire.status) !== -1;
         if (unexpected) reject(fetchFailed(new Error('unexpected redirect')));
         else resolve(fromWire(wire, st));
       }, (rejection) => {
-        st.signal.removeEventListener('abort', onAbort);
+        if (signal) signal.removeEventListener('abort', onAbort);
         reject(fetchFailed(rejection, st.url));
       });
     });

@@ -665,6 +665,16 @@
   tag(URL, 'URL');
 
   host.DOMException = DOMException;
+  // fetch's view of a URL, without building a URL object (nor its searchParams) for each request:
+  // the record `new URL(input)` would hold (or its TypeError), and the href of a record.
+  host.url = {
+    parse(input) {
+      const r = parseURL(input, null);
+      if (!r) throw invalidURL(input);
+      return r;
+    },
+    href: serializeURL,
+  };
   host.bytes = { nodeError, argType, codesToString, latin1Bytes, binaryBytes, utf8Encode, utf8Decode, utf8Cut,
     utf8Length, base64Encode, base64Decode, hexDecode, toHex };
   const globals = { URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, DOMException };

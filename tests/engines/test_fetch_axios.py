@@ -216,6 +216,21 @@ FETCH_CASES = [
   return [res.status, req.method, req.url === 'BASE/echo', gone.aborted, gone.reason]"""),
          output=[200, "POST", True, True, "first"], routes=(Route("POST", "/echo"),),
          sent=Sent("POST", "/echo", {"x-r": "1", "content-type": "text/plain;charset=UTF-8"}, b"from request")),
+    Case("request_signal_is_there_when_read", _esm("""
+  const r = new Request('BASE/echo')
+  const s = r.signal
+  return [s instanceof AbortSignal, s.aborted, r.signal === s, new Request(r).signal.aborted,
+    typeof r.clone().signal.addEventListener, (await fetch(r)).status]"""),
+         output=[True, False, True, False, "function", 200], routes=(Route("GET", "/echo"),)),
+    # fetch parses its URL with the shims' own parser: a script's replacement of the URL global is its own.
+    Case("fetch_does_not_use_a_replaced_url_global", _esm("""
+  globalThis.URL = class { constructor() { throw new Error('replaced') } }
+  const res = await fetch('BASE/echo?q=1')
+  let bad
+  try { await fetch('http://exa mple.test/') } catch (e) { bad = [e.name, e.message, e.cause.code] }
+  return [res.status, res.url.endsWith('/echo?q=1'), bad]"""),
+         output=[200, True, ["TypeError", "Failed to parse URL from http://exa mple.test/", "ERR_INVALID_URL"]],
+         routes=(Route("GET", "/echo"),), sent=Sent("GET", "/echo?q=1")),
     Case("binary_responses", _esm("""
   const a = new Uint8Array(await (await fetch('BASE/bin')).arrayBuffer())
   const t = await (await fetch('BASE/bin')).text()
