@@ -8,12 +8,11 @@ service's (the method's output computed in Python): the least any JSON-over-HTTP
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
-import sys
 
 from aiohttp import web
+
+from bench.common import serve_app
 
 
 async def post_job(request: web.Request) -> web.Response:
@@ -25,19 +24,11 @@ async def post_job(request: web.Request) -> web.Response:
     return web.json_response(result)
 
 
-async def main(port: int) -> None:
-    app = web.Application()
-    app.router.add_post("/v1/jobs", post_job)
-    runner = web.AppRunner(app, access_log=None)  # as serve runs it
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    host, bound = runner.addresses[0][:2]
-    print(f"bare-app: listening on http://{host}:{bound}", file=sys.stderr, flush=True)
-    await asyncio.Event().wait()  # until SIGTERM ends the process
+def app() -> web.Application:
+    application = web.Application()
+    application.router.add_post("/v1/jobs", post_job)
+    return application
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench.bare_app")
-    parser.add_argument("--port", type=int, default=0)
-    asyncio.run(main(parser.parse_args().port))
+    serve_app("bench.bare_app", app())

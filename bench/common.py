@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
 import ctypes
 import datetime
@@ -20,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "bench"
@@ -171,6 +175,24 @@ class RssSampler:
 # ---- child servers --------------------------------------------------------------------------------
 
 _LISTENING = re.compile(r"listening on (http://\S+)")
+
+
+def serve_app(module: str, app: web.Application, *, backlog: int = 128) -> None:
+    """`python -m <module> [--port N]` for a child server: serve `app` on 127.0.0.1 (port 0: any free
+    one), announce "listening on URL" on stderr, as ChildServer waits for, and run until SIGTERM."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}")
+    parser.add_argument("--port", type=int, default=0)
+    port = parser.parse_args().port
+
+    async def serve() -> None:
+        runner = web.AppRunner(app, access_log=None)  # as serve runs it
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port, backlog=backlog).start()
+        host, bound = runner.addresses[0][:2]
+        print(f"{module}: listening on http://{host}:{bound}", file=sys.stderr, flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
 _PR_SET_PDEATHSIG = 1
 
 

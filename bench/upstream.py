@@ -7,11 +7,11 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
 
 from aiohttp import web
+
+from bench.common import serve_app
 
 
 async def token(_request: web.Request) -> web.Response:
@@ -39,22 +39,14 @@ async def stats(request: web.Request) -> web.Response:
     return answer
 
 
-async def main(port: int) -> None:
-    app = web.Application()
-    app.router.add_get("/token", token)
-    app.router.add_get("/sleep", sleep)
-    app.router.add_get("/stats", stats)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    # 1000 connections at once: none may wait on a SYN retry because the accept queue was full
-    site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
-    await site.start()
-    host, bound = runner.addresses[0][:2]
-    print(f"upstream: listening on http://{host}:{bound}", file=sys.stderr, flush=True)
-    await asyncio.Event().wait()  # until SIGTERM ends the process
+def app() -> web.Application:
+    application = web.Application()
+    application.router.add_get("/token", token)
+    application.router.add_get("/sleep", sleep)
+    application.router.add_get("/stats", stats)
+    return application
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench.upstream")
-    parser.add_argument("--port", type=int, default=0)
-    asyncio.run(main(parser.parse_args().port))
+    # 1000 connections at once: none may wait on a SYN retry because the accept queue was full
+    serve_app("bench.upstream", app(), backlog=4096)

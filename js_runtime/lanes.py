@@ -4,9 +4,10 @@ A QuickJS runtime must only be used by one thread at a time, so a job's context 
 lane for its whole life and its steps run there in order (the binding moves the runtime's stack
 limit to the calling thread on every call); a lane holds many pinned contexts (a job waiting on its
 upstream uses no thread). A new job goes to a lane that is not running anything right now (nor
-work submitted to it, such as freeing a V8 isolate), the least loaded one. When every lane is busy, lanes are started freely up to `busy_lanes`; past that, what the lanes are busy
-with decides: while some lane is only running a short call (a normal job's step takes a millisecond
-or two), the job queues on the least loaded such lane; only when every lane has been running one
+work submitted to it, such as freeing a V8 isolate), the least loaded one. When every lane is busy,
+lanes are started freely up to `busy_lanes`; past that, what the lanes are busy with decides:
+while some lane is only running a short call (a normal job's step takes a millisecond or two), the
+job queues on the least loaded such lane; only when every lane has been running one
 call for longer than `STUCK_SECONDS` (a spinning script) is another lane started, up to `max_lanes`.
 So a spinning script keeps its own lane busy and new jobs go around it, while a burst of a thousand
 short jobs shares `busy_lanes` threads instead of starting one each (measured at 1000 jobs in flight

@@ -3,7 +3,11 @@ helper that runs connector source through the real runtime."""
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import ipaddress
 import json
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +27,23 @@ from js_runtime.session import MethodCall, Trace, run_method
 def engine(request: pytest.FixtureRequest) -> str:
     """Every engine-level test runs on QuickJS and on V8."""
     return str(request.param)
+
+
+@pytest.fixture
+async def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every TCP connect the test's loop attempts; non-loopback ones are refused before any packet is sent."""
+    loop = asyncio.get_running_loop()
+    real_sock_connect = loop.sock_connect
+    attempts: list[str] = []
+
+    async def guarded(sock: socket.socket, address: Any) -> None:
+        attempts.append(address[0])
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            raise ConnectionRefusedError(errno.ECONNREFUSED, "test guard: non-loopback connect refused")
+        await real_sock_connect(sock, address)
+
+    monkeypatch.setattr(loop, "sock_connect", guarded)
+    return attempts
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +50,6 @@ class ServerConfig:
     idempotency_max_entries: int = 10_000
     shutdown_grace: float = 20.0
     worker_start_timeout: float = 30.0
-
-    def with_changes(self, **changes: Any) -> ServerConfig:
-        """A copy with some settings replaced."""
-        return replace(self, **changes)
 
     def timeout_ms(self, requested: int | float | None) -> int:
         """The job's time budget: what the caller asked for, capped by the server maximum."""

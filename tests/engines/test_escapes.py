@@ -12,10 +12,6 @@ send traffic off the host; `connects` records what was attempted.
 
 from __future__ import annotations
 
-import asyncio
-import errno
-import ipaddress
-import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -28,7 +24,7 @@ from executor.errors import ExecutorError
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.limits import Limits
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("connects")]
 
 INTERNAL = "http://169.254.169.254/latest/meta-data/"
 LIMITS = Limits(timeout=5.0)
@@ -96,22 +92,6 @@ def code_of(result: Any) -> str | None:
         return None
     return result.error.code if isinstance(result.error, ExecutorError) else f"NOT AN EXECUTOR ERROR: {result.error!r}"
 
-
-@pytest.fixture(autouse=True)
-async def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every TCP connect attempted; non-loopback ones are refused before any packet is sent."""
-    loop = asyncio.get_running_loop()
-    real = loop.sock_connect
-    attempts: list[str] = []
-
-    async def guarded(sock: socket.socket, address: Any) -> None:
-        attempts.append(address[0])
-        if not ipaddress.ip_address(address[0]).is_loopback:
-            raise ConnectionRefusedError(errno.ECONNREFUSED, "test guard: non-loopback connect refused")
-        await real(sock, address)
-
-    monkeypatch.setattr(loop, "sock_connect", guarded)
-    return attempts
 
 
 @pytest.fixture

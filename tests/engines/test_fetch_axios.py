@@ -216,6 +216,14 @@ FETCH_CASES = [
   return [res.status, req.method, req.url === 'BASE/echo', gone.aborted, gone.reason]"""),
          output=[200, "POST", True, True, "first"], routes=(Route("POST", "/echo"),),
          sent=Sent("POST", "/echo", {"x-r": "1", "content-type": "text/plain;charset=UTF-8"}, b"from request")),
+    # Checked against Node 20: a body that is not JSON rejects with SyntaxError, and a read body cannot be read again.
+    Case("response_json_errors", _esm("""
+  const r = new Response('{bad')
+  let e1; try { await r.json() } catch (e) { e1 = [e.name, e.constructor === SyntaxError] }
+  let e2; try { await r.json() } catch (e) { e2 = [e.name, e.message] }
+  return [e1, e2, r.bodyUsed]"""),
+         output=[["SyntaxError", True], ["TypeError", "Body is unusable: Body has already been read"], True],
+         requests=0),
     Case("request_signal_is_there_when_read", _esm("""
   const r = new Request('BASE/echo')
   const s = r.signal

@@ -10,7 +10,10 @@ from aiohttp import web
 
 from executor.errors import ExecutorError
 from executor.transport import LiveTransport, NetworkPolicy
+from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
+from js_runtime.modules import load_module
+from js_runtime.session import MethodCall, Trace, run_method
 
 pytestmark = pytest.mark.asyncio
 
@@ -179,10 +182,6 @@ async def test_every_global_called_with_an_internal_url_reaches_nothing(run_js, 
 
 async def test_jobs_that_follow_each_other_on_one_lane_share_nothing(engine):
     # One lane: every job's context is made (QuickJS: renewed from the one before) on the same thread.
-    from js_runtime.lanes import LanePool
-    from js_runtime.modules import load_module
-    from js_runtime.session import MethodCall, Trace, run_method
-
     async def no_network(request):
         raise AssertionError("no request is made")
 

@@ -8,7 +8,6 @@ Names are answered by `TableResolver` (no real DNS).
 from __future__ import annotations
 
 import asyncio
-import errno
 import gzip
 import ipaddress
 import json
@@ -28,22 +27,6 @@ from js_runtime.http import HttpRequest, HttpResponse
 
 PUBLIC_LOOKING = "93.184.215.14"  # never contacted: the `connects` guard refuses non-loopback connects
 
-
-@pytest.fixture
-async def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every address the client tries to connect to; non-loopback ones are refused before connecting."""
-    loop = asyncio.get_running_loop()
-    real_sock_connect = loop.sock_connect
-    attempts: list[str] = []
-
-    async def guarded(sock: socket.socket, address: Any) -> None:
-        attempts.append(address[0])
-        if not ipaddress.ip_address(address[0]).is_loopback:
-            raise ConnectionRefusedError(errno.ECONNREFUSED, "test guard: non-loopback connect refused")
-        await real_sock_connect(sock, address)
-
-    monkeypatch.setattr(loop, "sock_connect", guarded)
-    return attempts
 
 
 async def _echo(request: web.Request) -> web.Response:

@@ -61,6 +61,11 @@ async def test_a_lane_busy_with_submitted_work_is_not_idle() -> None:
         while not first.idle and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         assert first.idle
+        # Work the next job would gladly wait for (renewing a QuickJS context for it) keeps it idle.
+        release.clear()
+        first.submit(release.wait, 10, keeps_busy=False)
+        assert first.idle
+        assert pool.acquire() is first
     finally:
         release.set()
         pool.close()
