@@ -112,11 +112,11 @@ def _handler(command: str) -> Any:
 
         return serve_command
     if command == "replay":
-        from executor.fixtures.commands import replay_command
+        from executor.replay.commands import replay_command
 
         return replay_command
     if command == "record":
-        from executor.fixtures.commands import record_command
+        from executor.replay.commands import record_command
 
         return record_command
     return _run

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from executor.cli import main
 from executor.errors import UnrecordedRequest
-from executor.fixtures import (
+from executor.replay import (
     Fixture,
     FixtureError,
     ReplayTransport,
@@ -28,8 +28,8 @@ from executor.fixtures import (
     record_job,
     replay_fixture,
 )
-from executor.fixtures.model import parse_entry
-from executor.fixtures.placeholders import Placeholders
+from executor.replay.model import parse_entry
+from executor.replay.placeholders import Placeholders
 from executor.secrets import Secrets
 from executor.transport import HostRewrite
 from js_runtime.engine import ENGINE_KINDS
@@ -391,7 +391,7 @@ def test_pytest_plugin_runs_fixtures_on_both_engines(tmp_path: Path) -> None:
     write_fixture(tmp_path / "fx", "bad.yml", {**API_KEY_TEST, "expect": {"output": False}})
     (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-p", "executor.fixtures.pytest_plugin",
+        [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-p", "executor.replay.pytest_plugin",
          "-p", "no:cacheprovider", "--connector-fixtures", "fx", "-q", "-rf"],
         cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "2 failed, 2 passed" in run.stdout, run.stdout + run.stderr
