@@ -64,7 +64,7 @@ Shutdown
 
 Settings `serve` has no flag for come from the environment (see config.ENV_SETTINGS).
 
-Modules: app (routes, middlewares), service (the job pipeline), workers (supervisor and pool
+Modules: app (routes, middlewares), service (the job pipeline), supervisor (worker processes and pool
 client), worker (the worker process), idempotency, connectors, config, metrics, logging, openapi,
 main (`serve_command`).
 """

@@ -16,7 +16,7 @@ from executor.server.logging import make_logger
 from executor.server.metrics import ServerMetrics
 from executor.server.openapi import openapi_document
 from executor.server.service import ApiError, JobService
-from executor.server.workers import WorkerOptions, WorkerPool
+from executor.server.supervisor import WorkerOptions, WorkerPool
 
 CONFIG = web.AppKey("config", ServerConfig)
 SERVICE = web.AppKey("service", JobService)

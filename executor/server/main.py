@@ -11,7 +11,7 @@ from aiohttp import web
 
 from executor.server.app import SERVICE, create_app
 from executor.server.config import ServerConfig
-from executor.server.workers import WorkerStartError
+from executor.server.supervisor import WorkerStartError
 
 
 async def serve_command(args: argparse.Namespace) -> int:

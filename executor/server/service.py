@@ -26,7 +26,7 @@ from executor.server.idempotency import IdempotencyKeyReused, IdempotencyStore, 
 from executor.server.logging import add_secrets, job_log_context
 from executor.server.metrics import ServerMetrics
 from executor.server.openapi import JOB_INPUT_SCHEMA, JOB_REQUEST_SCHEMA
-from executor.server.workers import QueueFull, WorkerPool, failed_reply
+from executor.server.supervisor import QueueFull, WorkerPool, failed_reply
 
 _VALIDATOR = jsonschema.Draft202012Validator(JOB_REQUEST_SCHEMA)
 MAX_IDEMPOTENCY_KEY = 255

@@ -163,7 +163,7 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The worker's command line (the supervisor builds it: see workers.WorkerOptions.command)."""
+    """The worker's command line (the supervisor builds it: see supervisor.WorkerOptions.command)."""
     parser = argparse.ArgumentParser(prog="python -m executor.server.worker")
     parser.add_argument("--connectors", type=Path, default=None)
     parser.add_argument("--engine", choices=ENGINE_KINDS, default="quickjs")

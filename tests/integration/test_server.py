@@ -30,7 +30,7 @@ from executor.server.app import SERVICE, create_app
 from executor.server.config import ServerConfig
 from executor.server.logging import JsonLinesLogger, job_log_context, make_logger, redact_secrets
 from executor.server.openapi import JOB_REQUEST_SCHEMA, JOB_RESULT_SCHEMA, openapi_document
-from executor.server.workers import WorkerOptions, WorkerPool
+from executor.server.supervisor import WorkerOptions, WorkerPool
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
