@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-# A job result's error text is bounded after it is redacted (see executor.jobs.runner): a provider's
+# A job result's error text is bounded after it is redacted (see executor.jobs.dispatch): a provider's
 # error_description or a script's message can be of any length.
 MAX_ERROR_MESSAGE = 2000
 MAX_ERROR_DETAIL = 300

@@ -5,10 +5,10 @@
     methods.py   each documented method with its documented default
     flows.py     the `connect` and `authorize` flows
     result.py    the job result object of the contract
-    runner.py    `run_job`: dispatch, error capture, result assembly
+    dispatch.py  `run_job`: dispatch, error capture, result assembly
 """
 
+from executor.jobs.dispatch import Job, run_job
 from executor.jobs.input import JobInput
-from executor.jobs.runner import Job, run_job
 
 __all__ = ["Job", "JobInput", "run_job"]

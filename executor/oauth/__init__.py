@@ -35,7 +35,7 @@ def install() -> None:
     """Fill executor.jobs' registries: AUTHORIZE, CONNECT, OAUTH_METHODS, STANDARD_REFRESH and
     API_CLIENT_SIGNERS.
 
-    Idempotent. Imports executor.jobs lazily: executor.jobs.runner calls this at import.
+    Idempotent. Imports executor.jobs lazily: executor.jobs.dispatch calls this at import.
     """
     from executor.jobs import flows as job_flows
     from executor.jobs import methods as job_methods

@@ -7,7 +7,7 @@ from typing import Any
 
 from executor.connector import METHOD_NAMES
 from executor.jobs import flows
-from executor.jobs.runner import DISPATCH
+from executor.jobs.dispatch import DISPATCH
 from js_runtime.engine import ENGINE_KINDS
 
 JOB_METHODS: tuple[str, ...] = tuple(sorted(set(METHOD_NAMES) | set(DISPATCH) | set(flows.OAUTH_METHODS)))

@@ -331,12 +331,12 @@ async def test_api_client_honours_a_callers_validate_status(run_connector, api_s
 
 
 async def test_an_internal_error_is_logged_with_its_traceback_redacted(run_connector, monkeypatch, caplog):
-    from executor.jobs import runner
+    from executor.jobs import dispatch
 
     async def broken(ctx, method):  # a bug of ours that puts an input value in its message
         raise RuntimeError("could not handle " + ctx.input.credentials["token"])
 
-    monkeypatch.setattr(runner, "_dispatch", broken)
+    monkeypatch.setattr(dispatch, "_dispatch", broken)
     result = await run_connector(CONNECTORS / "api-key-example", "test", {"credentials": {"token": "tok-secret-99"}})
     assert result.to_dict()["error"] == {"code": "INTERNAL_ERROR", "message": "internal error while running the job"}
     logged = "\n".join(record.getMessage() for record in caplog.records)
