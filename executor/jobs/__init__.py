@@ -3,7 +3,7 @@
     input.py     the job's input, parsed and validated at the edge
     context.py   JobContext: the per-job engine, transport, trace and secrets; calls implementations
     methods.py   each documented method with its documented default
-    flows.py     the `connect` and `authorize` flows
+    connect.py   the `connect` and `authorize` flows
     result.py    the job result object of the contract
     dispatch.py  `run_job`: dispatch, error capture, result assembly
 """

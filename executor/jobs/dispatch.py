@@ -20,7 +20,8 @@ from executor.errors import (
     clip_strings,
     clip_text,
 )
-from executor.jobs import flows, methods
+from executor.jobs import connect as flows
+from executor.jobs import methods
 from executor.jobs.context import JobContext
 from executor.jobs.input import JobInput
 from executor.jobs.result import JobResult

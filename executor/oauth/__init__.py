@@ -6,7 +6,7 @@
                  credentials from a token response, merging a refresh                    (pure)
     oauth1.py    RFC 5849 steps: signed temporary/token credential requests, sign_request (pure)
     tokens.py    the workspace JWT of integration-app-token / membrane-token            (pure)
-    flows.py     thin async runners: run the connector's methods (`ctx.call`) and send the
+    handlers.py  thin async runners: run the connector's methods (`ctx.call`) and send the
                  requests the pure steps build (`ctx.send`), nothing else
 
 Pure modules build `HttpRequest`s and read `HttpResponse`s and take the time as an argument, so
@@ -37,9 +37,9 @@ def install() -> None:
 
     Idempotent. Imports executor.jobs lazily: executor.jobs.dispatch calls this at import.
     """
-    from executor.jobs import flows as job_flows
+    from executor.jobs import connect as job_flows
     from executor.jobs import methods as job_methods
-    from executor.oauth import flows
+    from executor.oauth import handlers as flows
 
     job_flows.AUTHORIZE.update({
         "oauth2": flows.authorize_oauth2,

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from executor.connector import METHOD_NAMES
-from executor.jobs import flows
+from executor.jobs import connect as flows
 from executor.jobs.dispatch import DISPATCH
 from js_runtime.engine import ENGINE_KINDS
 

@@ -331,7 +331,7 @@ def _check_credentials(ctx: JobContext, credentials: dict[str, Any]) -> None:
 
 
 async def _run_connection_test(ctx: JobContext) -> None:
-    from executor.jobs.flows import run_connection_test
+    from executor.jobs.connect import run_connection_test
 
     await run_connection_test(ctx)
 
