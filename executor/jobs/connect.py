@@ -1,5 +1,8 @@
 """The two flows of the contract: `authorize` (start an OAuth dance) and `connect` (create a
-connection's credentials the way the platform does), per auth type."""
+connection's credentials the way the platform does), per auth type (`ctx.auth_type`).
+
+May import: executor.connector, executor.errors, executor.jobs.methods, executor.jobs.context.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +13,19 @@ from executor.errors import ConnectionTestFailed, ExecutorError, InvalidInput, M
 from executor.jobs import methods
 from executor.jobs.context import JobContext
 
-# Filled by executor.oauth: auth type -> flow runner, and OAuth-only method names -> runner.
-AUTHORIZE: dict[str, methods.MethodRunner] = {}
-CONNECT: dict[str, methods.MethodRunner] = {}
-OAUTH_METHODS: dict[str, methods.MethodRunner] = {}
-
 
 async def authorize(ctx: JobContext) -> Any:
     """Start the auth type's redirect flow: the URI to send the user to, and what to keep."""
-    runner = AUTHORIZE.get(ctx.auth.type)
-    if runner is None:
+    handler = ctx.auth_type.authorize
+    if handler is None:
         raise MethodNotImplemented(f"authorize is not available for {ctx.auth.type} connectors")
-    return await runner(ctx)
+    return await handler(ctx)
 
 
 async def connect(ctx: JobContext) -> Any:
     """Create credentials and test them; the output is the new credentials."""
-    runner = CONNECT.get(ctx.auth.type, connect_with_parameters)
-    return await runner(ctx)
+    handler = ctx.auth_type.connect or connect_with_parameters
+    return await handler(ctx)
 
 
 async def connect_with_parameters(ctx: JobContext) -> Any:

@@ -1,5 +1,9 @@
 """JobContext: everything one job owns (engine choice, transport, trace, secrets, deadline) and the
-one place that calls a method implementation, JavaScript or mapping."""
+one place that calls a method implementation, JavaScript or mapping.
+
+May import: executor.connector, executor.errors, executor.secrets, executor.jobs.input,
+executor.jobs.auth_type, js_runtime.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 from executor.connector import AuthSpec, Connector, MethodImpl
 from executor.errors import JobTimeout
+from executor.jobs.auth_type import AuthType
 from executor.jobs.input import JobInput
 from executor.secrets import Secrets, secrets_in_body, strings_in
 from js_runtime.engine import EngineKind
@@ -27,6 +32,7 @@ class JobContext:
 
     connector: Connector
     auth: AuthSpec
+    auth_type: AuthType  # the row of executor.jobs.auth_types for auth.type
     input: JobInput
     engine: EngineKind
     limits: Limits

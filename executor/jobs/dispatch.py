@@ -1,4 +1,8 @@
-"""`run_job`: the single entry point that runs one job and always returns a job result."""
+"""`run_job`: the single entry point that runs one job and always returns a job result.
+
+May import: everything else in executor.jobs (the auth-type table too), executor.connector,
+executor.errors, js_runtime.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from executor import oauth
 from executor.connector import METHOD_NAMES, Connector
 from executor.errors import (
     MAX_ERROR_DETAIL,
@@ -20,8 +23,9 @@ from executor.errors import (
     clip_strings,
     clip_text,
 )
-from executor.jobs import connect as flows
-from executor.jobs import methods
+from executor.jobs import connect, methods
+from executor.jobs.auth_type import MethodHandler
+from executor.jobs.auth_types import auth_type
 from executor.jobs.context import JobContext
 from executor.jobs.input import JobInput
 from executor.jobs.result import JobResult
@@ -30,19 +34,17 @@ from js_runtime.http import Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS, Limits
 
-oauth.install()  # registers the OAuth flows and standard refreshes with flows/methods
-
 log = logging.getLogger(__name__)
 
 # Method names the contract accepts, with what runs them.
-DISPATCH: dict[str, methods.MethodRunner] = {
+DISPATCH: dict[str, MethodHandler] = {
     "getCredentialsFromConnectionParameters": methods.get_credentials_from_connection_parameters,
     "makeApiClient": methods.make_api_client,
     "test": methods.test,
     "refreshCredentials": methods.refresh_credentials,
     "disconnect": methods.disconnect,
-    "connect": flows.connect,
-    "authorize": flows.authorize,
+    "connect": connect.connect,
+    "authorize": connect.authorize,
 }
 
 
@@ -86,15 +88,15 @@ def _context(job: Job, send: Send, lanes: LanePool | None) -> JobContext:
     secrets = job.input.secrets(connection_schema=auth.ui_schema, connector_schema=job.connector.parameters_schema)
     deadline = asyncio.get_running_loop().time() + job.limits.timeout
     credentials = dict(job.input.credentials) if job.input.credentials is not None else None
-    return JobContext(connector=job.connector, auth=auth, input=job.input, engine=job.engine,
-                      limits=job.limits, send=send, secrets=secrets, deadline=deadline,
+    return JobContext(connector=job.connector, auth=auth, auth_type=auth_type(auth.type), input=job.input,
+                      engine=job.engine, limits=job.limits, send=send, secrets=secrets, deadline=deadline,
                       lanes=lanes, credentials=credentials)
 
 
 async def _dispatch(ctx: JobContext, method: str) -> Any:
-    runner = DISPATCH.get(method) or flows.OAUTH_METHODS.get(method)
-    if runner is not None:
-        return await runner(ctx)
+    handler = DISPATCH.get(method) or ctx.auth_type.methods.get(method)
+    if handler is not None:
+        return await handler(ctx)
     if ctx.auth.method(method) is not None:
         return await methods.call_implemented(ctx, method)
     if method in METHOD_NAMES:

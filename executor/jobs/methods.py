@@ -1,14 +1,15 @@
 """Each documented method with its documented default.
 
-Every runner takes the JobContext and returns the method's output; methods that produce or change
-credentials do so through `ctx.update_credentials`, which the result reports.
+Every handler takes the JobContext and returns the method's output; methods that produce or change
+credentials do so through `ctx.update_credentials`, which the result reports. What differs per auth
+type (standard refresh, request signer) is read from `ctx.auth_type`.
+May import: executor.connector, executor.errors, executor.formulas, executor.jobs.context, js_runtime.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from executor.connector.response_handlers import compile_response_handlers, decide
@@ -24,8 +25,6 @@ from executor.formulas import Formula
 from executor.formulas.nodes import truthy
 from executor.jobs.context import JobContext
 from js_runtime.session import Service
-
-MethodRunner = Callable[[JobContext], Awaitable[Any]]
 
 # Time kept back from the apiClient's 429 retries so the job can still report the failure itself.
 _RETRY_MARGIN_SECONDS = 1.0
@@ -72,7 +71,7 @@ async def refresh_credentials(ctx: JobContext) -> Any:
         output = require_object(await ctx.call(impl, ctx.context()), impl.name)
         ctx.update_credentials(output)
         return output
-    standard = STANDARD_REFRESH.get(ctx.auth.type)
+    standard = ctx.auth_type.standard_refresh
     if standard is None:
         raise MethodNotImplemented(
             f"refreshCredentials is not implemented and {ctx.auth.type} has no standard refresh"
@@ -84,7 +83,7 @@ def can_refresh(ctx: JobContext) -> bool:
     """Whether a 401 during `test` may be answered by refreshing once."""
     if ctx.auth.method("refreshCredentials") is not None:
         return True
-    return ctx.auth.type in STANDARD_REFRESH and bool((ctx.credentials or {}).get("refresh_token"))
+    return ctx.auth_type.standard_refresh is not None and bool((ctx.credentials or {}).get("refresh_token"))
 
 
 async def test(ctx: JobContext) -> Any:
@@ -113,7 +112,7 @@ async def _test_once(ctx: JobContext) -> Any:
     services: dict[str, Service] = {}
     if handlers is not None:
         services["responseHandlers"] = lambda response: decide(handlers, variables, response)
-    signer = API_CLIENT_SIGNERS.get(ctx.auth.type)
+    signer = ctx.auth_type.request_signer
     if signer is not None:
         services["signRequest"] = await signer(ctx)
         js_config["signRequests"] = True
@@ -156,11 +155,3 @@ async def call_implemented(ctx: JobContext, name: str, **extra: Any) -> Any:
     if impl is None:
         raise MethodNotImplemented(f"the connector does not implement {name}")
     return await ctx.call(impl, ctx.context(**extra))
-
-
-
-
-# Filled by executor.oauth: auth type -> its standard refresh.
-STANDARD_REFRESH: dict[str, MethodRunner] = {}
-# Filled by executor.oauth: auth type -> a factory of the service that signs each apiClient request.
-API_CLIENT_SIGNERS: dict[str, Callable[[JobContext], Awaitable[Service]]] = {}

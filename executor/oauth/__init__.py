@@ -6,11 +6,14 @@
                  credentials from a token response, merging a refresh                    (pure)
     oauth1.py    RFC 5849 steps: signed temporary/token credential requests, sign_request (pure)
     tokens.py    the workspace JWT of integration-app-token / membrane-token            (pure)
-    handlers.py  thin async runners: run the connector's methods (`ctx.call`) and send the
+    handlers.py  thin async handlers: run the connector's methods (`ctx.call`) and send the
                  requests the pure steps build (`ctx.send`), nothing else
 
 Pure modules build `HttpRequest`s and read `HttpResponse`s and take the time as an argument, so
-they are unit-tested without a network. `install()` registers the runners with executor.jobs.
+they are unit-tested without a network. Nothing registers itself: executor.jobs.auth_types names the
+handlers each auth type runs.
+May import: executor.errors, executor.secrets, executor.connector, js_runtime.http; handlers.py also
+executor.jobs' lower modules (context, methods, connect), never executor.jobs.dispatch.
 """
 
 from __future__ import annotations
@@ -25,38 +28,7 @@ __all__ = [
     "Signing",
     "create_code_verifier",
     "create_state",
-    "install",
     "s256_challenge",
     "sign_request",
 ]
 
-
-def install() -> None:
-    """Fill executor.jobs' registries: AUTHORIZE, CONNECT, OAUTH_METHODS, STANDARD_REFRESH and
-    API_CLIENT_SIGNERS.
-
-    Idempotent. Imports executor.jobs lazily: executor.jobs.dispatch calls this at import.
-    """
-    from executor.jobs import connect as job_flows
-    from executor.jobs import methods as job_methods
-    from executor.oauth import handlers as flows
-
-    job_flows.AUTHORIZE.update({
-        "oauth2": flows.authorize_oauth2,
-        "oauth1": flows.authorize_oauth1,
-        "proxy": flows.proxy_not_available,
-    })
-    job_flows.CONNECT.update({
-        "oauth2": flows.connect_oauth2,
-        "oauth1": flows.connect_oauth1,
-        "integration-app-token": flows.connect_workspace_token,
-        "membrane-token": flows.connect_workspace_token,
-        "proxy": flows.proxy_not_available,
-    })
-    job_flows.OAUTH_METHODS.update(flows.method_runners())
-    job_methods.API_CLIENT_SIGNERS.update({"oauth1": flows.oauth1_request_signer})
-    job_methods.STANDARD_REFRESH.update({
-        "oauth2": flows.refresh_oauth2,
-        "integration-app-token": flows.refresh_workspace_token,
-        "membrane-token": flows.refresh_workspace_token,
-    })

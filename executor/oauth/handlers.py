@@ -1,11 +1,14 @@
-"""The OAuth flows: thin async runners over the pure steps of oauth2, oauth1 and tokens.
+"""The OAuth flows: thin async handlers over the pure steps of oauth2, oauth1 and tokens.
 
-Every runner has the signature `async def fn(ctx: JobContext) -> Any`. The only I/O is
+Every handler has the signature `async def fn(ctx: JobContext) -> Any`. The only I/O is
 `ctx.call` (the connector's implementations) and `send` (the job's transport), and every request
 made from here is added to `ctx.trace.requests` as the JS bridge does for script requests.
 
-`executor.jobs` imports this package (to install the runners), so the job helpers are imported
-when first used, not at module import: importing this module first must not start that cycle.
+The table executor.jobs.auth_types names these handlers; importing `executor.jobs` loads that table
+and so this module. The few job helpers used here are therefore imported when first used, not at
+module import: importing this module first must not start that cycle.
+May import: executor.oauth's pure modules, executor.errors, js_runtime.http, and (lazily)
+executor.jobs.methods / executor.jobs.connect.
 """
 
 from __future__ import annotations
@@ -336,17 +339,17 @@ async def _run_connection_test(ctx: JobContext) -> None:
     await run_connection_test(ctx)
 
 
-def method_runners() -> Mapping[str, Any]:
-    """OAuth-only method names -> runners (see executor.oauth.install)."""
+def method_handlers() -> Mapping[str, Any]:
+    """OAuth-only method names -> handlers (the `methods` of the OAuth rows of executor.jobs.auth_types)."""
     return {
         "getOAuthConfig": get_oauth_config,
         "getTokenData": get_token_data,
-        **{name: _token_response_runner(name) for name in TOKEN_RESPONSE_METHODS},
+        **{name: _token_response_handler(name) for name in TOKEN_RESPONSE_METHODS},
         "getCredentialsFromRefreshTokenResponse": get_credentials_from_refresh_token_response,
     }
 
 
-def _token_response_runner(name: str) -> Any:
+def _token_response_handler(name: str) -> Any:
     async def run(ctx: JobContext) -> dict[str, Any]:
         return await get_credentials_from_token_response(ctx, name)
 

@@ -6,11 +6,11 @@ import copy
 from typing import Any
 
 from executor.connector import METHOD_NAMES
-from executor.jobs import connect as flows
+from executor.jobs.auth_types import extra_method_names
 from executor.jobs.dispatch import DISPATCH
 from js_runtime.engine import ENGINE_KINDS
 
-JOB_METHODS: tuple[str, ...] = tuple(sorted(set(METHOD_NAMES) | set(DISPATCH) | set(flows.OAUTH_METHODS)))
+JOB_METHODS: tuple[str, ...] = tuple(sorted(set(METHOD_NAMES) | set(DISPATCH) | extra_method_names()))
 
 _OBJECT_OR_NULL = {"type": ["object", "null"]}
 _STRING_OR_NULL = {"type": ["string", "null"]}
