@@ -398,7 +398,7 @@ WORKER_SHARES = {
     "run_job": r"^run_job ",
     "run_method": r"^run_method ",
     "JSON encode/decode (json/)": r"\(json/",
-    "connector lookup / input parsing (JobRunner._job)": r"^JobRunner\._job ",
+    "connector lookup / job message (Worker._job)": r"^Worker\._job ",
     "reply encoding (encode_reply)": r"^encode_reply ",
 }
 

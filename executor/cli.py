@@ -16,7 +16,7 @@ from typing import Any
 
 from executor.connector import load_connector_dir
 from executor.errors import ConnectorInvalid, ExecutorError, InvalidInput
-from executor.jobs import Job, JobInput, run_job
+from executor.jobs import JobInput, JobRequest, run_job
 from executor.jobs.result import JobResult
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS
@@ -92,11 +92,11 @@ async def _run(args: argparse.Namespace) -> int:
         connector = load_connector_dir(args.connector_dir)
         job_input = read_input(args.input)
     except (ConnectorInvalid, InvalidInput) as exc:
-        print_result(JobResult("failed", error=exc))
+        print_result(JobResult.failed(exc))
         print(f"error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     policy = NetworkPolicy.from_env(os.environ, args.allow_host)
-    job = Job(connector=connector, method=args.method, input=job_input, engine=args.engine,
+    job = JobRequest(connector=connector, method=args.method, input=job_input, engine=args.engine,
               auth_option=args.auth_option, limits=DEFAULT_LIMITS.with_timeout(args.timeout))
     async with LiveTransport(policy, max_response_bytes=job.limits.max_response_bytes) as transport:
         result = await run_job(job, send=transport.send)

@@ -151,14 +151,14 @@ def run_connector(engine: str, live_send):  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     from executor.connector import load_connector_dir, load_connector_files
-    from executor.jobs import Job, JobInput, run_job
+    from executor.jobs import JobInput, JobRequest, run_job
 
     async def run(source: Any, method: str, job_input: dict[str, Any] | None = None, *,
                   send: Callable[[HttpRequest], Awaitable[HttpResponse]] | None = None,
                   auth_option: str | None = None, limits: Limits | None = None):  # type: ignore[no-untyped-def]
         connector = (load_connector_dir(Path(source)) if isinstance(source, str | Path)
                      else load_connector_files(source))
-        job = Job(connector=connector, method=method, input=JobInput.from_json(job_input or {}),
+        job = JobRequest(connector=connector, method=method, input=JobInput.from_json(job_input or {}),
                   engine=engine, auth_option=auth_option, limits=limits or Limits(timeout=10))  # type: ignore[arg-type]
         return await run_job(job, send=send or live_send)
     return run

@@ -1,14 +1,24 @@
 """Running one job: a documented method or a flow (`connect`, `authorize`) for one connector.
 
-    input.py     the job's input, parsed and validated at the edge
-    context.py   JobContext: the per-job engine, transport, trace and secrets; calls implementations
-    methods.py   each documented method with its documented default
-    connect.py   the `connect` and `authorize` flows
-    result.py    the job result object of the contract
-    dispatch.py  `run_job`: dispatch, error capture, result assembly
+    input.py       the job's input, parsed and validated at the edge
+    request.py     JobRequest: the frozen job an edge (HTTP, CLI, replay) builds, secrets computed once
+    wire.py        JobMessage: the job's one wire form on the worker pipe
+    context.py     JobContext: the per-job engine, transport, trace and secrets; calls implementations
+    methods.py     each documented method with its documented default
+    connect.py     the `connect` and `authorize` flows
+    auth_type.py   AuthType: what one auth type adds (flows, standard refresh, signer, extra methods)
+    auth_types.py  the table of auth types (names the handlers in executor.oauth.handlers)
+    result.py      JobResult: the frozen job result object of the contract
+    dispatch.py    `run_job`: dispatch, error capture, result assembly
+
+Layer: above executor.connector, executor.formulas, executor.transport's types, executor.secrets,
+executor.errors and js_runtime; beside executor.oauth (whose handlers the table names). Below
+executor.replay, executor.server and executor.cli. Never imports those.
 """
 
-from executor.jobs.dispatch import Job, run_job
+from executor.jobs.dispatch import run_job
 from executor.jobs.input import JobInput
+from executor.jobs.request import JobRequest
+from executor.jobs.result import JobError, JobResult
 
-__all__ = ["Job", "JobInput", "run_job"]
+__all__ = ["JobError", "JobInput", "JobRequest", "JobResult", "run_job"]

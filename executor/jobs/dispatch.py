@@ -9,30 +9,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
-from executor.connector import METHOD_NAMES, Connector
-from executor.errors import (
-    MAX_ERROR_DETAIL,
-    MAX_ERROR_MESSAGE,
-    ExecutorError,
-    InvalidInput,
-    JobTimeout,
-    MethodNotImplemented,
-    clip_strings,
-    clip_text,
-)
+from executor.connector import METHOD_NAMES
+from executor.errors import ExecutorError, InvalidInput, JobTimeout, MethodNotImplemented
 from executor.jobs import connect, methods
 from executor.jobs.auth_type import MethodHandler
 from executor.jobs.auth_types import auth_type
 from executor.jobs.context import JobContext
-from executor.jobs.input import JobInput
-from executor.jobs.result import JobResult
-from js_runtime.engine import EngineKind
+from executor.jobs.request import JobRequest
+from executor.jobs.result import JobError, JobResult
 from js_runtime.http import Send
 from js_runtime.lanes import LanePool
-from js_runtime.limits import DEFAULT_LIMITS, Limits
 
 log = logging.getLogger(__name__)
 
@@ -48,48 +36,32 @@ DISPATCH: dict[str, MethodHandler] = {
 }
 
 
-@dataclass(frozen=True)
-class Job:
-    """One request to run a method (or flow) of a connector."""
-
-    connector: Connector
-    method: str
-    input: JobInput = field(default_factory=JobInput)
-    engine: EngineKind = "quickjs"
-    auth_option: str | None = None
-    limits: Limits = DEFAULT_LIMITS
-
-
-async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None) -> JobResult:
+async def run_job(job: JobRequest, *, send: Send, lanes: LanePool | None = None) -> JobResult:
     """Run `job` to a result; never raises for anything the job itself did wrong."""
     ctx: JobContext | None = None
     try:
         ctx = _context(job, send, lanes)
         async with asyncio.timeout(job.limits.timeout + 1.0):  # no extra task, unlike wait_for
             output = await _dispatch(ctx, job.method)
-        result = JobResult("succeeded", output=output)
+        return _finish(ctx, output, None)
     except ExecutorError as exc:
-        result = JobResult("failed", error=exc)
+        error = exc
     except TimeoutError:
-        result = JobResult("failed", error=JobTimeout("the job exceeded its time limit"))
+        error = JobTimeout("the job exceeded its time limit")
     except Exception as exc:  # a bug of ours: the caller gets no details, the log gets them redacted
-        secrets = ctx.all_secrets() if ctx is not None else job.input.secrets(connection_schema=None,
-                                                                              connector_schema=None)
+        secrets = ctx.all_secrets() if ctx is not None else job.secrets
         trace = secrets.redact("".join(traceback.format_exception(exc)))
         log.error("internal error in job %s of %s\n%s", job.method, job.connector.key, trace)
-        result = JobResult("failed", error=ExecutorError("internal error while running the job"))
-    if ctx is not None:
-        _finish(result, ctx)
-    return result
+        error = ExecutorError("internal error while running the job")
+    return _finish(ctx, None, error) if ctx is not None else JobResult.failed(error, job.secrets)
 
 
-def _context(job: Job, send: Send, lanes: LanePool | None) -> JobContext:
+def _context(job: JobRequest, send: Send, lanes: LanePool | None) -> JobContext:
     auth = job.connector.auth_for(job.auth_option)
-    secrets = job.input.secrets(connection_schema=auth.ui_schema, connector_schema=job.connector.parameters_schema)
     deadline = asyncio.get_running_loop().time() + job.limits.timeout
     credentials = dict(job.input.credentials) if job.input.credentials is not None else None
     return JobContext(connector=job.connector, auth=auth, auth_type=auth_type(auth.type), input=job.input,
-                      engine=job.engine, limits=job.limits, send=send, secrets=secrets, deadline=deadline,
+                      engine=job.engine, limits=job.limits, send=send, secrets=job.secrets, deadline=deadline,
                       lanes=lanes, credentials=credentials)
 
 
@@ -104,13 +76,11 @@ async def _dispatch(ctx: JobContext, method: str) -> Any:
     raise InvalidInput(f"unknown method '{method}'")
 
 
-def _finish(result: JobResult, ctx: JobContext) -> None:
-    result.logs = ctx.trace.logs
-    result.requests = ctx.trace.requests
-    if ctx.credentials_changed:
-        result.credentials = ctx.credentials
-    if result.error is not None:
-        # Redacted first, then bounded: a cut made before would leave the start of a secret in place.
-        secrets = ctx.all_secrets()
-        result.error.message = clip_text(secrets.redact(result.error.message), MAX_ERROR_MESSAGE)
-        result.error.details = clip_strings(secrets.redact_value(result.error.details), MAX_ERROR_DETAIL)
+def _finish(ctx: JobContext, output: Any, error: ExecutorError | None) -> JobResult:
+    """The job's one result: its output or its error (redacted with every secret the job learnt)."""
+    credentials = ctx.credentials if ctx.credentials_changed else None
+    if error is None:
+        return JobResult("succeeded", output=output, credentials=credentials,
+                         logs=ctx.trace.logs, requests=ctx.trace.requests)
+    return JobResult("failed", credentials=credentials, error=JobError.of(error, ctx.all_secrets()),
+                     logs=ctx.trace.logs, requests=ctx.trace.requests)

@@ -1,4 +1,9 @@
-"""The job's input (the context of the contract), parsed once into a typed, frozen value."""
+"""The job's input (the context of the contract), parsed once into a typed, frozen value.
+
+OBJECT_FIELDS, STRING_FIELDS and ALIASES are the input's shape, written once: from_json parses with
+them and the OpenAPI schema (executor.server.openapi) is derived from them.
+May import: executor.errors, executor.secrets.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,22 @@ from typing import Any
 from executor.errors import InvalidInput
 from executor.secrets import Secrets, collect_secrets, strings_in
 
-_OBJECT_FIELDS = {
+# The documented keys of the input: JSON key -> attribute, objects then strings.
+OBJECT_FIELDS: Mapping[str, str] = {
     "connectorParameters": "connector_parameters",
     "connectionParameters": "connection_parameters",
     "credentials": "credentials",
     "queryParameters": "query_parameters",
     "tokenResponse": "token_response",
 }
-_STRING_FIELDS = {
+STRING_FIELDS: Mapping[str, str] = {
     "redirectUri": "redirect_uri",
     "state": "state",
     "codeVerifier": "code_verifier",
     "expectedState": "expected_state",
 }
+# Older spellings accepted for a documented key.
+ALIASES: Mapping[str, str] = {"connectionInput": "connectionParameters"}
 
 
 @dataclass(frozen=True)
@@ -47,21 +55,31 @@ class JobInput:
         if not isinstance(raw, dict):
             raise InvalidInput("the job input must be a JSON object")
         raw = dict(raw)
-        if "connectionInput" in raw and "connectionParameters" not in raw:
-            raw["connectionParameters"] = raw.pop("connectionInput")
+        for alias, key in ALIASES.items():
+            if alias in raw and key not in raw:
+                raw[key] = raw.pop(alias)
         values: dict[str, Any] = {}
-        for key, attr in _OBJECT_FIELDS.items():
+        for key, attr in OBJECT_FIELDS.items():
             value = raw.pop(key, None)
             if value is not None and not isinstance(value, dict):
                 raise InvalidInput(f"input.{key} must be an object")
             if value is not None:
                 values[attr] = value
-        for key, attr in _STRING_FIELDS.items():
+        for key, attr in STRING_FIELDS.items():
             value = raw.pop(key, None)
             if value is not None and not isinstance(value, str):
                 raise InvalidInput(f"input.{key} must be a string")
             values[attr] = value
         return cls(**values, extra=raw)
+
+    def to_wire(self) -> dict[str, Any]:
+        """This input as the worker pipe carries it (the fields by name, unset ones left out)."""
+        return {name: value for name, value in self.__dict__.items() if value is not None}
+
+    @classmethod
+    def from_wire(cls, fields: Mapping[str, Any]) -> JobInput:
+        """The inverse of to_wire, trusted: no validation (the edge that built it validated)."""
+        return cls(**fields)
 
     def secrets(self, *, connection_schema: Mapping[str, Any] | None,
                 connector_schema: Mapping[str, Any] | None) -> Secrets:

@@ -1,23 +1,59 @@
-"""The job result object (contract §2), the same for the CLI, the service and replay."""
+"""The job result object (contract §2), the same for the CLI, the service and replay: a frozen value
+built once, when the job ends.
+
+May import: executor.errors, executor.secrets.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from executor.errors import ExecutorError
+from executor.errors import MAX_ERROR_DETAIL, MAX_ERROR_MESSAGE, ExecutorError, clip_strings, clip_text
+from executor.secrets import Secrets
+
+Status = Literal["succeeded", "failed"]
 
 
-@dataclass
+@dataclass(frozen=True)
+class JobError:
+    """The `error` member: a stable code, a message safe to show the caller, optional details."""
+
+    code: str
+    message: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, exc: ExecutorError, secrets: Secrets | None = None) -> JobError:
+        """`exc` as the caller sees it: redacted first, then bounded (a cut made before would leave the
+        start of a secret in place)."""
+        secrets = secrets or Secrets()
+        return cls(exc.code, clip_text(secrets.redact(exc.message), MAX_ERROR_MESSAGE),
+                   clip_strings(secrets.redact_value(exc.details), MAX_ERROR_DETAIL))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            out["details"] = dict(self.details)
+        return out
+
+
+@dataclass(frozen=True)
 class JobResult:
-    """status, output, credentials, error, logs, requests — serialised by `to_dict`."""
+    """status, output, credentials, error, logs, requests: serialised by `to_dict`."""
 
-    status: str
+    status: Status
     output: Any = None
-    credentials: dict[str, Any] | None = None
-    error: ExecutorError | None = None
-    logs: list[dict[str, str]] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    credentials: Mapping[str, Any] | None = None
+    error: JobError | None = None
+    logs: Sequence[Mapping[str, str]] = ()
+    requests: Sequence[Mapping[str, Any]] = ()
+
+    @classmethod
+    def failed(cls, exc: ExecutorError, secrets: Secrets | None = None) -> JobResult:
+        """A job that failed before it ran anything (no logs, no requests)."""
+        return cls("failed", error=JobError.of(exc, secrets))
 
     @property
     def succeeded(self) -> bool:
@@ -28,9 +64,9 @@ class JobResult:
         if self.succeeded:
             out["output"] = self.output
         if self.credentials is not None:
-            out["credentials"] = self.credentials
+            out["credentials"] = dict(self.credentials)
         if self.error is not None:
             out["error"] = self.error.to_dict()
-        out["logs"] = self.logs
-        out["requests"] = self.requests
+        out["logs"] = list(self.logs)
+        out["requests"] = list(self.requests)
         return out

@@ -1,4 +1,9 @@
-"""The hand-written OpenAPI 3.1 document; its JobRequest schema is the one request bodies are validated with."""
+"""The OpenAPI 3.1 document; its JobRequest schema is the one request bodies are validated with.
+
+The job's shape is not written here: the input's keys come from executor.jobs.input, the method enum
+from the dispatch and auth-type tables, the engines from js_runtime.engine.
+May import: executor.connector, executor.jobs, js_runtime.engine.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 from executor.connector import METHOD_NAMES
 from executor.jobs.auth_types import extra_method_names
 from executor.jobs.dispatch import DISPATCH
+from executor.jobs.input import ALIASES, OBJECT_FIELDS, STRING_FIELDS
 from js_runtime.engine import ENGINE_KINDS
 
 JOB_METHODS: tuple[str, ...] = tuple(sorted(set(METHOD_NAMES) | set(DISPATCH) | extra_method_names()))
@@ -15,21 +21,14 @@ JOB_METHODS: tuple[str, ...] = tuple(sorted(set(METHOD_NAMES) | set(DISPATCH) | 
 _OBJECT_OR_NULL = {"type": ["object", "null"]}
 _STRING_OR_NULL = {"type": ["string", "null"]}
 
-# Mirrors JobInput.from_json: a body that passes this schema always parses.
+# Derived from JobInput's field tables: a body that passes this schema always parses.
 JOB_INPUT_SCHEMA: dict[str, Any] = {
     "type": ["object", "null"],
     "description": "The method's context (CONTRACT §3). Unknown keys are passed to scripts as they are.",
     "properties": {
-        "connectorParameters": _OBJECT_OR_NULL,
-        "connectionParameters": _OBJECT_OR_NULL,
-        "connectionInput": _OBJECT_OR_NULL,
-        "credentials": _OBJECT_OR_NULL,
-        "queryParameters": _OBJECT_OR_NULL,
-        "tokenResponse": _OBJECT_OR_NULL,
-        "redirectUri": _STRING_OR_NULL,
-        "state": _STRING_OR_NULL,
-        "codeVerifier": _STRING_OR_NULL,
-        "expectedState": _STRING_OR_NULL,
+        **{key: _OBJECT_OR_NULL for key in OBJECT_FIELDS},
+        **{alias: _OBJECT_OR_NULL if key in OBJECT_FIELDS else _STRING_OR_NULL for alias, key in ALIASES.items()},
+        **{key: _STRING_OR_NULL for key in STRING_FIELDS},
     },
 }
 

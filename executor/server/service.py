@@ -19,6 +19,8 @@ import jsonschema
 from executor.connector import Connector
 from executor.errors import ConnectorInvalid, ExecutorError, InvalidInput
 from executor.jobs import JobInput
+from executor.jobs.request import input_secrets
+from executor.jobs.wire import JobMessage
 from executor.secrets import Secrets
 from executor.server.config import ServerConfig
 from executor.server.connectors import ConnectorRegistry
@@ -193,18 +195,6 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def job_secrets(job_input: JobInput, connector: Connector | None, auth_option: str | None) -> Secrets:
-    """Every value of the input that must never reach a log line."""
-    auth = None
-    if connector is not None:
-        try:
-            auth = connector.auth_for(auth_option)
-        except InvalidInput:
-            auth = connector.auth
-    return job_input.secrets(connection_schema=auth.ui_schema if auth is not None else None,
-                             connector_schema=connector.parameters_schema if connector is not None else None)
-
-
 class JobService:
     """Runs POST /v1/jobs bodies: one execution per idempotency key and per collapsed refresh."""
 
@@ -264,13 +254,13 @@ class JobService:
             raise ApiError(400, "INVALID_JOB", exc.message) from None
         engine = body.get("engine") or self.config.engine
         timeout_ms = self.config.timeout_ms(body.get("timeoutMs"))
-        message = {"connector": wire, "method": body["method"], "input": body.get("input"),
-                   "engine": engine, "authOption": body.get("authOption"), "timeoutMs": timeout_ms}
+        secrets = input_secrets(job_input, connector, body.get("authOption"))
+        message = JobMessage(connector=wire, method=body["method"], input=job_input, engine=engine,
+                             auth_option=body.get("authOption"), timeout_ms=timeout_ms, secrets=secrets)
         return PreparedJob(
             job_id=_job_id(), connector_label=label, identity=identity, method=body["method"],
             engine=engine, auth_option=body.get("authOption"), timeout_ms=timeout_ms,
-            connection_id=body.get("connectionId"), secrets=job_secrets(job_input, connector, body.get("authOption")),
-            message=message, failure=failure)
+            connection_id=body.get("connectionId"), secrets=secrets, message=message.to_wire(), failure=failure)
 
     async def _collapsed(self, job: PreparedJob) -> Outcome:
         if not job.collapsible:

@@ -45,7 +45,7 @@ class WorkerStartError(RuntimeError):
 
 def failed_reply(error: ExecutorError) -> Reply:
     """A reply carrying a failed job result, for jobs a worker could not answer."""
-    return {"result": JobResult("failed", error=error).to_dict(), "runMs": None}
+    return {"result": JobResult.failed(error).to_dict(), "runMs": None}
 
 
 def describe_exit(returncode: int | None) -> str:

@@ -4,7 +4,8 @@
 
 Protocol (one JSON object per line, both ways):
     first line out  {"ready": {"pid": ..., "connectors": n}}
-    in              {"id", "connector": {"key"} | {"files"}, "method", "input", "engine", "authOption", "timeoutMs"}
+    in              {"id", **JobMessage.to_wire()}: the job as the front-end parsed it, its input's
+                    secrets included (executor.jobs.wire); the worker trusts it and parses nothing again
     out             {"id", "result": <job result>, "runMs": <time inside run_job>}
 The process exits when stdin closes, after finishing the jobs it has. Engine work runs on lane
 threads, so a spinning script never blocks this loop; a crash of the whole process is the
@@ -27,11 +28,12 @@ from typing import Any, BinaryIO
 
 from executor.connector import Connector, load_connector_files
 from executor.errors import ExecutorError, InvalidInput, InvalidOutput
-from executor.jobs import Job, JobInput, run_job
+from executor.jobs import JobRequest, run_job
 from executor.jobs.result import JobResult
+from executor.jobs.wire import JobMessage
 from executor.server.connectors import load_connectors
 from executor.transport import LiveTransport, NetworkPolicy
-from js_runtime.engine import ENGINE_KINDS
+from js_runtime.engine import ENGINE_KINDS, EngineKind
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS, Limits
 
@@ -68,10 +70,10 @@ class LineBatcher:
                 await self._writer.drain()
 
 
-class JobRunner:
-    """Turns protocol messages into jobs and runs them with this process's transport and lanes."""
+class Worker:
+    """This process's connectors, transport and lanes; turns job messages into JobRequests and runs them."""
 
-    def __init__(self, connectors: dict[str, Connector], engine: str, transport: LiveTransport,
+    def __init__(self, connectors: dict[str, Connector], engine: EngineKind, transport: LiveTransport,
                  lanes: LanePool) -> None:
         self._connectors = connectors
         self._engine = engine
@@ -85,27 +87,25 @@ class JobRunner:
             job = self._job(message)
             result = await run_job(job, send=self._transport.send, lanes=self._lanes)
         except ExecutorError as exc:
-            result = JobResult("failed", error=exc)
+            result = JobResult.failed(exc)
         except Exception as exc:  # a bug of ours: the job fails, the worker goes on
             print(f"worker: internal error: {exc.__class__.__name__}", file=sys.stderr)
-            result = JobResult("failed", error=ExecutorError("internal error while running the job"))
+            result = JobResult.failed(ExecutorError("internal error while running the job"))
         run_ms = round((time.perf_counter() - started) * 1000, 3)
         return {"id": message.get("id"), "result": result.to_dict(), "runMs": run_ms}
 
-    def _job(self, message: dict[str, Any]) -> Job:
-        ref = message.get("connector") or {}
+    def _job(self, wire: dict[str, Any]) -> JobRequest:
+        message = JobMessage.from_wire(wire)
+        ref = message.connector
         if "files" in ref:
             connector = load_connector_files(ref["files"], default_key="inline")
         elif ref.get("key") in self._connectors:
             connector = self._connectors[ref["key"]]
         else:
             raise InvalidInput(f"unknown connector {ref.get('key')!r}")
-        timeout_ms = message.get("timeoutMs") or DEFAULT_LIMITS.timeout * 1000
-        return Job(connector=connector, method=str(message.get("method")),
-                   input=JobInput.from_json(message.get("input")),
-                   engine=message.get("engine") or self._engine,  # type: ignore[arg-type]
-                   auth_option=message.get("authOption"),
-                   limits=_limits(timeout_ms))
+        return JobRequest(connector=connector, method=message.method, input=message.input,
+                          engine=message.engine or self._engine, auth_option=message.auth_option,
+                          limits=_limits(message.timeout_ms), secrets=message.secrets)
 
 
 @functools.lru_cache(maxsize=256)
@@ -119,7 +119,7 @@ def encode_reply(reply: dict[str, Any]) -> bytes:
     try:
         return json.dumps(reply).encode() + b"\n"
     except (TypeError, ValueError):
-        failed = JobResult("failed", error=InvalidOutput("the job's result is not serialisable as JSON"))
+        failed = JobResult.failed(InvalidOutput("the job's result is not serialisable as JSON"))
         return json.dumps({**reply, "result": failed.to_dict()}).encode() + b"\n"
 
 
@@ -139,12 +139,12 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
     lanes = LanePool(max_lanes=args.lanes)
     running: set[asyncio.Task[None]] = set()
     async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport:
-        runner = JobRunner(connectors, args.engine, transport, lanes)
+        worker = Worker(connectors, args.engine, transport, lanes)
 
         replies = LineBatcher(writer)
 
         async def answer(message: dict[str, Any]) -> None:
-            replies.send(encode_reply(await runner.handle(message)))
+            replies.send(encode_reply(await worker.handle(message)))
             await replies.drain_if_full()
 
         writer.write(json.dumps({"ready": {"pid": os.getpid(), "connectors": len(connectors)}}).encode() + b"\n")

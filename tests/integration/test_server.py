@@ -24,6 +24,8 @@ import pytest_asyncio
 from aiohttp import test_utils, web
 from prometheus_client.parser import text_string_to_metric_families
 
+from executor.jobs import JobInput
+from executor.jobs.wire import JobMessage
 from executor.secrets import Secrets
 from executor.server import service as service_module
 from executor.server.app import SERVICE, create_app
@@ -696,8 +698,9 @@ async def test_a_worker_silent_past_the_hard_timeout_is_killed_and_replaced(tmp_
                       on_restart=lambda: restarts.append(1), hard_timeout_margin=0.2)
     await pool.start()
     try:
-        message = {"connector": {"key": "demo"}, "method": GET_CREDENTIALS, "engine": "quickjs", "authOption": None,
-                   "input": {"connectionParameters": {"apiKey": "sk-stuck-0001"}}, "timeoutMs": 300}
+        message = JobMessage(connector={"key": "demo"}, method=GET_CREDENTIALS, engine="quickjs", auth_option=None,
+                             input=JobInput.from_json({"connectionParameters": {"apiKey": "sk-stuck-0001"}}),
+                             timeout_ms=300, secrets=Secrets()).to_wire()
         stuck = pool.workers[0]
         os.kill(stuck.pid, signal.SIGSTOP)  # alive but silent
         reply = await asyncio.wait_for(pool.run(message, 0.3), 30)
