@@ -27,7 +27,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -113,7 +113,7 @@ class Lane:
                 self._call_started = None
             if counted:
                 self._submitted_done += 1
-            if loop is None:
+            if loop is None or future is None:
                 continue
             try:
                 loop.call_soon_threadsafe(_settle, future, result, error)
@@ -137,11 +137,11 @@ def _stop_lanes() -> None:
 
 
 # (function, arguments, the awaiting loop and future (None for `submit`), counted in `idle`)
-_Call = tuple[Callable[..., object], tuple[object, ...], asyncio.AbstractEventLoop | None, asyncio.Future | None,
+_Call = tuple[Callable[..., object], tuple[object, ...], asyncio.AbstractEventLoop | None, asyncio.Future[Any] | None,
               bool]
 
 
-def _settle(future: asyncio.Future, result: object, error: BaseException | None) -> None:
+def _settle(future: asyncio.Future[Any], result: object, error: BaseException | None) -> None:
     if future.cancelled():
         return
     if error is None:

@@ -17,6 +17,7 @@ thread at a time (the binding moves the stack limit to the calling thread on eve
 
 from __future__ import annotations
 
+import ctypes
 import queue
 import sys
 import threading
@@ -35,6 +36,11 @@ READY = 8
 _UNSHARED_REFCOUNT = 2
 
 Pair = tuple[int, int]  # (JSRuntime*, JSContext*)
+
+
+def _lib() -> ctypes.CDLL:
+    assert LIB is not None, "renewal runs only where available() is true"
+    return LIB
 
 
 def available() -> bool:
@@ -77,7 +83,7 @@ class Renewer:
         if fresh is None:
             return
         replace_pointers(ctx, *fresh)
-        LIB.JS_SetRuntimeOpaque(fresh[0], id(ctx))  # as the binding does for the runtimes it makes
+        _lib().JS_SetRuntimeOpaque(fresh[0], id(ctx))  # as the binding does for the runtimes it makes
         self._orders.put(old)
         self._spares.append(ctx)
 
@@ -103,12 +109,12 @@ class Renewer:
                 continue
 
     def _make(self) -> Pair | None:
-        runtime = LIB.JS_NewRuntime()
+        runtime = _lib().JS_NewRuntime()
         if not runtime:
             return None
-        context = LIB.JS_NewContext(runtime)
+        context = _lib().JS_NewContext(runtime)
         if not context:
-            LIB.JS_FreeRuntime(runtime)
+            _lib().JS_FreeRuntime(runtime)
             return None
         if self._setup is not None:
             try:
@@ -121,5 +127,5 @@ class Renewer:
 
 def _free(pair: Pair) -> None:
     runtime, context = pair
-    LIB.JS_FreeContext(context)
-    LIB.JS_FreeRuntime(runtime)
+    _lib().JS_FreeContext(context)
+    _lib().JS_FreeRuntime(runtime)

@@ -35,7 +35,9 @@ def json_type(value: Any) -> str:
 
 def _describe(error: jsonschema.ValidationError, path: str) -> str:
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        required: Any = error.validator_value
+        instance: Any = error.instance or {}
+        missing = [name for name in required if name not in instance]
         return "; ".join(f"{path}.{name} is required" for name in missing)
     if error.validator == "type":
         return f"{path} must be of type {error.validator_value}"

@@ -348,7 +348,8 @@ class Parser:
         if token.kind == "STRING" or (token.kind == "NUMBER" and isinstance(token.value, int)):
             self.advance()
             self.expect("]")
-            return token.value
+            segment: Segment = token.value
+            return segment
         raise self.unexpected()
 
 

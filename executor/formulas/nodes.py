@@ -150,7 +150,7 @@ def js_equal(left: Any, right: Any) -> bool:
     if isinstance(left, bool) or isinstance(right, bool):
         return isinstance(left, bool) and isinstance(right, bool) and left == right
     if is_number(left) and is_number(right):
-        return left == right
+        return bool(left == right)
     if isinstance(left, list | tuple) and isinstance(right, list | tuple):
         return len(left) == len(right) and all(map(js_equal, left, right))
     if isinstance(left, Mapping) and isinstance(right, Mapping):
@@ -222,7 +222,7 @@ def _compare(left: Any, right: Any) -> int | None:
     """-1/0/1 for two numbers or two strings, None when they cannot be ordered."""
     both_numbers = is_number(left) and is_number(right)
     if both_numbers and not any(isinstance(v, float) and math.isnan(v) for v in (left, right)):
-        return (left > right) - (left < right)
+        return int((left > right) - (left < right))
     if isinstance(left, str) and isinstance(right, str):
         return (left > right) - (left < right)
     return None

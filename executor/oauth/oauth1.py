@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import oauthlib.oauth1
 
@@ -39,7 +39,8 @@ class _Client(oauthlib.oauth1.Client):
         self._version = version
 
     def get_oauth_params(self, request: Any) -> list[tuple[str, str]]:
-        params = [p for p in super().get_oauth_params(request) if p[0] != "oauth_version"]
+        params = [p for p in super().get_oauth_params(request)  # type: ignore[no-untyped-call]
+                  if p[0] != "oauth_version"]
         return params if self._version is None else [*params, ("oauth_version", self._version)]
 
 
@@ -111,7 +112,7 @@ def _sign(request: HttpRequest, config: OAuth1Config, *, signing: Signing, token
     body = request.body.decode("utf-8") if form and request.body is not None else None
     headers = {"Content-Type": FORM} if form else {}
     try:
-        _, signed, _ = client.sign(request.url, request.method, body=body, headers=headers)
+        _, signed, _ = client.sign(request.url, cast(Any, request.method), body=body, headers=headers)
     except ValueError as exc:  # oauthlib's refusals name the problem, not the credentials
         raise InvalidInput(f"cannot sign the request with OAuth 1.0a: {str(exc)[:200]}") from None
     kept = tuple(h for h in request.headers if h[0].lower() != "authorization")

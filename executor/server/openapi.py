@@ -164,7 +164,7 @@ def _error(description: str) -> dict[str, Any]:
 
 
 _UNAUTHORIZED = _error("CONNECTOR_EXECUTOR_TOKEN is set and the bearer token is missing or wrong.")
-_SECURED = [{"bearerAuth": []}, {}]  # the token is required only when the server has one
+_SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}, {}]  # the token is required only when the server has one
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
 
 

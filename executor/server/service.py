@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 
@@ -172,7 +172,7 @@ def validate_body(body: Any) -> None:
 def schema_message(error: jsonschema.ValidationError) -> str:
     """Where and why a body fails the schema, naming no value the caller sent (values may be secrets)."""
     where = "body" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-    kind, expected = error.validator, error.validator_value
+    kind, expected = error.validator, cast(Any, error.validator_value)
     if kind in ("required", "additionalProperties"):
         return f"{where}: {error.message}"
     if kind == "type":

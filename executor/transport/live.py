@@ -162,7 +162,7 @@ class LiveTransport:
         if length is not None and length <= limit and not resp.headers.get("Content-Encoding"):
             # Uncompressed with a declared length within the limit: the parser reads exactly that many
             # bytes, so one read is as bounded as the loop below and cheaper.
-            body = await resp.read()
+            body: bytes | bytearray = await resp.read()
         else:
             body = bytearray()
             # Counts decompressed bytes: that is what the script receives (and it stops zip bombs).
@@ -232,7 +232,8 @@ def _node_code(exc: Exception) -> str:
         return "ENOTFOUND"
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         verify_code = getattr(exc.certificate_error, "verify_code", None)
-        return _CERT_CODES.get(verify_code, "UNABLE_TO_VERIFY_LEAF_SIGNATURE")
+        return _CERT_CODES.get(verify_code, "UNABLE_TO_VERIFY_LEAF_SIGNATURE") if isinstance(verify_code, int) \
+            else "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
     if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
         return "EPROTO"
     if isinstance(exc, TimeoutError):
@@ -241,7 +242,7 @@ def _node_code(exc: Exception) -> str:
         return "ERR_INVALID_URL"
     if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
         return "ECONNRESET"
-    if isinstance(exc, OSError) and exc.errno in errno.errorcode:
+    if isinstance(exc, OSError) and exc.errno is not None and exc.errno in errno.errorcode:
         return errno.errorcode[exc.errno]
     if isinstance(exc, aiohttp.ClientConnectorError):
         return "ECONNREFUSED"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import quote, urlsplit
 
@@ -28,7 +28,7 @@ _PATH_ENCODE = frozenset(' "#<>?`{}')
 _QUERY_ENCODE = frozenset(' "#<>')
 _DOT_DOT_SEGMENTS = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
 
-_CATEGORIES = (
+_CATEGORIES: tuple[tuple[str, Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool]], ...] = (
     ("link-local", lambda ip: ip.is_link_local),
     ("shared address space", lambda ip: ip.version == 4 and ip in _SHARED),
     ("unique-local", lambda ip: ip.version == 6 and ip in _UNIQUE_LOCAL),
@@ -158,8 +158,9 @@ def inet_aton(text: str) -> ipaddress.IPv4Address | None:
     parts = text.split(".")
     if not 1 <= len(parts) <= 4:
         return None
-    values = [_aton_number(p) for p in parts]
-    if None in values:
+    parsed = [_aton_number(p) for p in parts]
+    values = [v for v in parsed if v is not None]
+    if len(values) != len(parsed):
         return None
     *head, last = values
     if any(v > 255 for v in head) or last >= 1 << (8 * (4 - len(head))):
