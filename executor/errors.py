@@ -27,10 +27,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from executor.limits import LIMITS
+
 # A job result's error text is bounded after it is redacted (see executor.jobs.dispatch): a provider's
 # error_description or a script's message can be of any length.
-MAX_ERROR_MESSAGE = 2000
-MAX_ERROR_DETAIL = 300
+MAX_ERROR_MESSAGE = LIMITS.error_message_chars
+MAX_ERROR_DETAIL = LIMITS.error_detail_chars
 
 
 def clip_text(text: str, limit: int) -> str:

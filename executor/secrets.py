@@ -15,8 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from executor.limits import LIMITS
+
 REDACTED = "[REDACTED]"
-_MIN_SECRET_LENGTH = 4
+_MIN_SECRET_LENGTH = LIMITS.min_secret_chars
 _SECRET_KEY_WORDS = ("secret", "password", "token", "apikey", "api_key", "privatekey", "private_key")
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from js_runtime.limits import DEFAULT_LIMITS
+
 
 @dataclass(frozen=True)
 class HttpRequest:
@@ -19,7 +21,7 @@ class HttpRequest:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     follow_redirects: bool = True
-    max_redirects: int = 10
+    max_redirects: int = DEFAULT_LIMITS.max_redirects
 
     def header(self, name: str) -> str | None:
         """The first value of header `name` (case-insensitive), or None."""

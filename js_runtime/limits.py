@@ -17,6 +17,7 @@ class Limits:
     max_log_bytes: int = 64 * 1024
     max_log_entries: int = 1000
     max_output_bytes: int = 1024 * 1024
+    max_redirects: int = 10  # per request; a request may ask for fewer, never more
 
     def with_timeout(self, seconds: float) -> Limits:
         return replace(self, timeout=seconds)

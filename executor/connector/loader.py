@@ -31,11 +31,12 @@ from executor.connector.spec import (
 )
 from executor.errors import ConnectorInvalid, InvalidOutput
 from executor.formulas import compile_mapping
+from executor.limits import LIMITS
 from js_runtime.modules import load_module
 
 SPEC_FILES = ("spec.yml", "spec.yaml")
 _SOURCE_SUFFIXES = (".yml", ".yaml", ".js", ".json")
-MAX_CONNECTOR_FILE_BYTES = 1024 * 1024
+MAX_CONNECTOR_FILE_BYTES = LIMITS.connector_file_bytes
 
 
 def load_connector_dir(path: Path) -> Connector:
@@ -110,8 +111,8 @@ def _parse_yaml(text: str, filename: str) -> Any:
 # spec.yml as a tree (YAML aliases expanded): recursive aliases and alias "bombs" must not reach the
 # schema validator, which would recurse forever or take exponential time. The limits of mappings,
 # with room in depth for the spec around them.
-_SPEC_MAX_DEPTH = 128
-_SPEC_MAX_VALUES = 50_000
+_SPEC_MAX_DEPTH = LIMITS.spec_depth
+_SPEC_MAX_VALUES = LIMITS.spec_values
 
 
 def _check_shape(value: Any, filename: str) -> None:

@@ -62,16 +62,17 @@ from executor.formulas.nodes import (
     VarNode,
     to_json,
 )
+from executor.limits import LIMITS
 
 DEFAULT_VARIABLES = frozenset(
     {"connectorParameters", "connectionParameters", "connectionInput", "credentials", "redirectUri", "state"}
 )
 """Variable names a `${...}` path may start with, unless `compile_mapping` is given others."""
 
-MAX_DEPTH = 100
+MAX_DEPTH = LIMITS.mapping_depth
 """Deepest allowed nesting of a mapping file (keys plus list indexes)."""
 
-MAX_VALUES = 50_000
+MAX_VALUES = LIMITS.mapping_values
 """Most values a mapping may compile to (YAML aliases could otherwise expand exponentially)."""
 
 Path = tuple[Segment, ...]

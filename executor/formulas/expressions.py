@@ -54,8 +54,9 @@ from executor.formulas.nodes import (
     js_string,
     not_json,
 )
+from executor.limits import LIMITS
 
-MAX_NESTING = 32
+MAX_NESTING = LIMITS.expression_nesting
 """Deepest allowed nesting of parentheses and calls inside one expression."""
 
 

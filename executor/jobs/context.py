@@ -16,6 +16,7 @@ from executor.connector import AuthSpec, Connector, MethodImpl
 from executor.errors import JobTimeout
 from executor.jobs.auth_type import AuthType
 from executor.jobs.input import JobInput
+from executor.limits import LIMITS
 from executor.secrets import Secrets, secrets_in_body, strings_in
 from js_runtime.engine import EngineKind
 from js_runtime.http import HttpResponse, Send
@@ -23,7 +24,7 @@ from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.session import MethodCall, Service, Trace, run_method
 
-_MAX_SCANNED_BODY = 64 * 1024
+_MAX_SCANNED_BODY = LIMITS.scanned_body_bytes
 
 
 @dataclass

@@ -19,6 +19,7 @@ from executor.jobs.auth_types import auth_type
 from executor.jobs.context import JobContext
 from executor.jobs.request import JobRequest
 from executor.jobs.result import JobError, JobResult
+from executor.limits import LIMITS
 from js_runtime.http import Send
 from js_runtime.lanes import LanePool
 
@@ -41,7 +42,7 @@ async def run_job(job: JobRequest, *, send: Send, lanes: LanePool | None = None)
     ctx: JobContext | None = None
     try:
         ctx = _context(job, send, lanes)
-        async with asyncio.timeout(job.limits.timeout + 1.0):  # no extra task, unlike wait_for
+        async with asyncio.timeout(job.limits.timeout + LIMITS.job_timeout_grace):  # no extra task, unlike wait_for
             output = await _dispatch(ctx, job.method)
         return _finish(ctx, output, None)
     except ExecutorError as exc:

@@ -24,10 +24,11 @@ from executor.errors import (
 from executor.formulas import Formula
 from executor.formulas.nodes import truthy
 from executor.jobs.context import JobContext
+from executor.limits import LIMITS
 from js_runtime.session import Service
 
 # Time kept back from the apiClient's 429 retries so the job can still report the failure itself.
-_RETRY_MARGIN_SECONDS = 1.0
+_RETRY_MARGIN_SECONDS = LIMITS.retry_margin
 
 
 def require_object(value: Any, method: str) -> dict[str, Any]:

@@ -22,8 +22,9 @@ from typing import Any
 import jwt
 
 from executor.errors import InvalidInput
+from executor.limits import LIMITS
 
-TOKEN_LIFETIME_SECONDS = 3600
+TOKEN_LIFETIME_SECONDS = LIMITS.workspace_token_lifetime
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key is at least as long as the hash output
 HEADERS_BY_TYPE: Mapping[str, tuple[str, ...]] = {
     "membrane-token": ("X-Membrane-Token", "X-Integration-App-Token"),

@@ -9,6 +9,7 @@ import sys
 
 from aiohttp import web
 
+from executor.limits import LIMITS
 from executor.server.app import SERVICE, create_app
 from executor.server.config import ServerConfig
 from executor.server.supervisor import WorkerStartError
@@ -27,7 +28,7 @@ async def serve_command(args: argparse.Namespace) -> int:
     return await serve(config)
 
 
-LISTEN_BACKLOG = 4096
+LISTEN_BACKLOG = LIMITS.listen_backlog
 
 
 async def serve(config: ServerConfig) -> int:

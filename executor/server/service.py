@@ -21,6 +21,7 @@ from executor.errors import ConnectorInvalid, ExecutorError, InvalidInput
 from executor.jobs import JobInput
 from executor.jobs.request import input_secrets
 from executor.jobs.wire import JobMessage
+from executor.limits import LIMITS
 from executor.secrets import Secrets
 from executor.server.config import ServerConfig
 from executor.server.connectors import ConnectorRegistry
@@ -31,7 +32,7 @@ from executor.server.openapi import JOB_INPUT_SCHEMA, JOB_REQUEST_SCHEMA
 from executor.server.supervisor import QueueFull, WorkerPool, failed_reply
 
 _VALIDATOR = jsonschema.Draft202012Validator(JOB_REQUEST_SCHEMA)
-MAX_IDEMPOTENCY_KEY = 255
+MAX_IDEMPOTENCY_KEY = LIMITS.idempotency_key_chars
 RETRY_AFTER_SECONDS = "1"
 
 

@@ -24,13 +24,14 @@ from typing import Any
 
 from executor.errors import EngineCrashed, ExecutorError, JobTimeout
 from executor.jobs.result import JobResult
+from executor.limits import LIMITS
 from executor.server.config import ENV_TOKEN
 from executor.server.worker import MAX_LINE_BYTES, LineBatcher
 
 Reply = dict[str, Any]  # {"id", "result": <job result dict>, "runMs"}
 
 # A worker's own run_job gives up at the job's timeout + 1 s; past this margin it is stuck, not slow.
-HARD_TIMEOUT_MARGIN = 10.0
+HARD_TIMEOUT_MARGIN = LIMITS.hard_timeout_margin
 _FAST_EXIT_SECONDS = 2.0
 _MAX_RESTART_DELAY = 5.0
 

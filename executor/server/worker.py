@@ -31,13 +31,14 @@ from executor.errors import ExecutorError, InvalidInput, InvalidOutput
 from executor.jobs import JobRequest, run_job
 from executor.jobs.result import JobResult
 from executor.jobs.wire import JobMessage
+from executor.limits import LIMITS
 from executor.server.connectors import load_connectors
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS, EngineKind
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS, Limits
 
-MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = LIMITS.pipe_line_bytes
 
 
 class LineBatcher:

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 from yarl import URL
 
 from executor.errors import NetworkBlocked, NetworkError
+from js_runtime.limits import DEFAULT_LIMITS
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -60,11 +61,11 @@ class NetworkPolicy:
     """Allowed schemes, the allow-list of (host as written, port or None) and the redirect cap."""
 
     allow_hosts: frozenset[tuple[str, int | None]] = frozenset()
-    max_redirects: int = 10
+    max_redirects: int = DEFAULT_LIMITS.max_redirects
     allowed_schemes: tuple[str, ...] = ("http", "https")
 
     @classmethod
-    def from_strings(cls, hosts: Iterable[str], *, max_redirects: int = 10) -> NetworkPolicy:
+    def from_strings(cls, hosts: Iterable[str], *, max_redirects: int = DEFAULT_LIMITS.max_redirects) -> NetworkPolicy:
         """A policy allowing `host`, `host:port`, `[v6]` or `[v6]:port` entries."""
         return cls(frozenset(_parse_allow_entry(h) for h in hosts), max_redirects=max_redirects)
 
