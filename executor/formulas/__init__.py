@@ -10,6 +10,8 @@ Supported formulas: `$var`, `$template` (with the `${...}` expression language o
 `$tpl`, `$concat`, `$firstNotEmpty`, `$case`, `$map`, `$eval`, `$and`, `$or`, `$plain`,
 `$mergeObjects` and `$iterate`. Template expressions that evaluate to UNDEFINED or None render as
 the empty string.
+
+May import: executor.errors, executor.limits.
 """
 
 from executor.formulas.compiler import Formula, FormulaError, compile_mapping

@@ -67,4 +67,6 @@ Settings `serve` has no flag for come from the environment (see config.ENV_SETTI
 Modules: app (routes, middlewares), service (the job pipeline), supervisor (worker processes and pool
 client), worker (the worker process), idempotency, connectors, config, metrics, logging, openapi,
 main (`serve_command`).
+May import: everything below it (executor.jobs, executor.connector, executor.transport,
+executor.secrets, executor.errors, executor.limits, js_runtime); never executor.cli.
 """

@@ -3,6 +3,8 @@
 A job's requests go through a `Send` (see js_runtime.http): `LiveTransport` performs them on the
 real network under a `NetworkPolicy` (checked on every resolved address and every redirect hop);
 `HostRewrite` wraps any `Send` to point an origin somewhere else.
+
+May import: executor.errors, executor.limits, js_runtime.http and js_runtime.limits.
 """
 
 from executor.transport.live import LiveTransport, PolicyResolver
