@@ -16,9 +16,11 @@ Processes
 
 Worker protocol
     Newline-delimited JSON over the child's stdin/stdout, with ids so many jobs share one pipe:
-    `{"id", "connector": {"key"} | {"files"}, "method", "input", "engine", "authOption", "timeoutMs"}`
-    in, `{"id", "result", "runMs"}` out. Plain `json` (no extra dependency). Measured on a 2-core
-    machine, 300 sequential small jobs: the hop (time seen by the front-end minus `runMs`) costs
+    `{"id", "connector": {"key"} | {"files"}, "method", "input", "engine", "authOption", "timeoutMs",
+    "secrets"}` in (executor.jobs.wire.JobMessage: the job as the front-end parsed it, which the worker
+    does not parse, validate or scan for secrets again), `{"id", "result", "runMs"}` out. Plain `json`
+    (no extra dependency). Measured on a 2-core machine, 300 sequential small jobs: the hop (time seen
+    by the front-end minus `runMs`) costs
     0.2 ms median, 0.5 ms p99, against ~5 ms for the job itself; no process or thread per job. The
     worker keeps the real stdout for the protocol and points fd 1 at stderr, so a stray print in a
     library cannot corrupt it. Both sides queue the lines of one event-loop iteration and write them
