@@ -116,19 +116,26 @@ class JsRun:
     output: Any = None
     error: Exception | None = None
     trace: Trace = field(default_factory=Trace)
+    requests: list[dict[str, Any]] = field(default_factory=list)  # the job edge's request trace
 
 
 @pytest.fixture
 def run_js(engine: str, live_send: Callable[[HttpRequest], Awaitable[HttpResponse]]):  # type: ignore[no-untyped-def]
-    """`await run_js(source, context={}, limits=Limits(), send=None)` on the current engine."""
+    """`await run_js(source, context={}, limits=Limits(), send=None)` on the current engine, sending
+    through a job's I/O edge (request cap and trace) as a job does."""
+    from executor.transport.edge import JobEdge
+
     async def run(source: str, context: dict[str, Any] | None = None, *, limits: Limits | None = None,
                   send: Callable[[HttpRequest], Awaitable[HttpResponse]] | None = None,
                   export: str = "run") -> JsRun:
         result = JsRun()
         call = MethodCall(load_module(source, "test.js"), export, context or {})
+        limits = limits or Limits(timeout=10)
+        edge = JobEdge(send or live_send, max_requests=limits.max_requests)
+        result.requests = edge.requests
         try:
-            result.output = await run_method(call, engine=engine, send=send or live_send,  # type: ignore[arg-type]
-                                             limits=limits or Limits(timeout=10), trace=result.trace)
+            result.output = await run_method(call, engine=engine, send=edge.send,  # type: ignore[arg-type]
+                                             limits=limits, trace=result.trace)
         except Exception as exc:  # noqa: BLE001 - the test inspects it
             result.error = exc
         return result

@@ -26,7 +26,8 @@ const state = {
   configured: false,
 };
 
-const host = {};
+// `makers`: context-object makers registered by shim units (see ContextObject in session.py).
+const host = { makers: Object.create(null) };
 
 // ---- strict output serialisation: JSON or a clear reason why not ----
 

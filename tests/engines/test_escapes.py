@@ -611,7 +611,7 @@ async def test_the_checked_url_is_the_sent_url(c: Case, run_js, api_server, conn
     async with LiveTransport(NetworkPolicy.from_strings(["127.0.0.1"]), max_response_bytes=1 << 16) as transport:
         result = await run_js(source, send=transport.send, limits=LIMITS)
     assert [a for a in connects if a != "127.0.0.1"] == []
-    urls = [r["url"] for r in result.trace.requests]
+    urls = [r["url"] for r in result.requests]
     if result.error is None:
         assert result.output == 200
         assert [r.path for r in api_server.received] == ["/public"]
@@ -722,7 +722,7 @@ async def test_malformed_requests_are_refused(c: Case, run_js, api_server) -> No
         assert "\n" not in received.path and "\r" not in received.path and received.method in ("GET", "PUT", "POST")
     if c.id == "binary-bodies-arrive-intact":
         assert [r.body for r in api_server.received] == [bytes(range(256))] * 2
-    assert not [r for r in result.trace.requests if not r["url"].startswith("http")] or c.code == "NETWORK_BLOCKED"
+    assert not [r for r in result.requests if not r["url"].startswith("http")] or c.code == "NETWORK_BLOCKED"
 
 
 # ---- Proxies and getters handed to us -----------------------------------------------------------
@@ -840,7 +840,7 @@ async def test_resource_exhaustion(c: Case, run_js, api_server, engine) -> None:
         return
     limits = Limits(timeout=1.0) if c.code == "TIMEOUT" else Limits(timeout=5.0, max_requests=5)
     result = await run_case(c, run_js, api_server, limits=limits)
-    assert len(result.trace.requests) <= 5
+    assert len(result.requests) <= 5
 
 
 async def test_nested_context(run_js) -> None:  # type: ignore[no-untyped-def]
