@@ -20,7 +20,7 @@ from js_runtime.engine import ENGINE_KINDS
 from js_runtime.http import HttpRequest, HttpResponse
 from js_runtime.limits import Limits
 from js_runtime.modules import load_module
-from js_runtime.session import MethodCall, Trace, run_method
+from js_runtime.session import ContextObject, MethodCall, Trace, run_method
 
 
 @pytest.fixture(params=ENGINE_KINDS)
@@ -127,9 +127,9 @@ def run_js(engine: str, live_send: Callable[[HttpRequest], Awaitable[HttpRespons
 
     async def run(source: str, context: dict[str, Any] | None = None, *, limits: Limits | None = None,
                   send: Callable[[HttpRequest], Awaitable[HttpResponse]] | None = None,
-                  export: str = "run") -> JsRun:
+                  export: str = "run", objects: tuple[ContextObject, ...] = ()) -> JsRun:
         result = JsRun()
-        call = MethodCall(load_module(source, "test.js"), export, context or {})
+        call = MethodCall(load_module(source, "test.js"), export, context or {}, objects=objects)
         limits = limits or Limits(timeout=10)
         edge = JobEdge(send or live_send, max_requests=limits.max_requests)
         result.requests = edge.requests

@@ -392,14 +392,15 @@ module.exports = async () => {
 module.exports = async () => {
   let client;
   __ce.start(function (module) { module.exports = (ctx) => { client = ctx.apiClient; return new Promise(() => {}); }; },
-    'run', JSON.stringify({ __apiClient: { baseUrl: 'INTERNAL' } }));
+    'run', '{}', JSON.stringify([{ maker: 'apiClient', keys: ['apiClient'], config: { baseUrl: 'INTERNAL' } }]));
   await client.get('/');
 };""", code="NETWORK_BLOCKED", message="169.254.169.254"),
     case("__ce.start-asking-for-an-unknown-service", """
 module.exports = async () => {
   let client;
   __ce.start(function (module) { module.exports = (ctx) => { client = ctx.apiClient; return new Promise(() => {}); }; },
-    'run', JSON.stringify({ __apiClient: { baseUrl: 'BASE', responseHandlers: true } }));
+    'run', '{}', JSON.stringify([{ maker: 'apiClient', keys: ['apiClient'], config: { baseUrl: 'BASE' },
+                                   options: { responseHandlers: true } }]));
   await client.get('/ok');
 };""", code="SCRIPT_ERROR", message="unknown executor service", received=1),
     case("__ce.poll-steals-the-outbox", """
