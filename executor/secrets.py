@@ -36,7 +36,7 @@ import base64
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -146,15 +146,29 @@ def values_under_secret_keys(value: Any, depth: int = 0) -> Iterator[str]:
         yield from url_secrets(value)
 
 
-def credential_values(credentials: Mapping[str, Any] | None) -> list[str]:
-    """Every secret of a credentials object: all its values but those under public names."""
+def credential_values(credentials: Mapping[str, Any] | None, public: Collection[str] = ()) -> list[str]:
+    """Every secret of a credentials object: all its values but those under public names and the
+    `public` ones (see `declared_public`)."""
     found: list[str] = []
     for key, value in (credentials or {}).items():
         if is_public_key(str(key)):
             found.extend(values_under_secret_keys(value))
         else:
-            found.extend(secret_scalars(value))
+            found.extend(v for v in secret_scalars(value) if v not in public)
     return found
+
+
+def declared_public(params: Mapping[str, Any] | None, schema: Mapping[str, Any] | None) -> frozenset[str]:
+    """Values of top-level parameters that a schema declares without marking them sensitive and whose
+    names are not secret-like (a region, a subdomain, an enum choice): known not to be secrets, also
+    when they are copied into credentials (as the default getCredentialsFromConnectionParameters does)."""
+    properties = (schema or {}).get("properties")
+    if not isinstance(properties, Mapping) or not params:
+        return frozenset()
+    return frozenset(text for name, prop in properties.items()
+                     if name in params and isinstance(prop, Mapping) and not is_sensitive_schema(prop)
+                     and not is_secret_key(str(name)) and not isinstance(params[name], Mapping | list)
+                     for text in scalars(params[name]))
 
 
 def token_values(token_response: Mapping[str, Any]) -> list[str]:
@@ -209,7 +223,9 @@ def input_secrets(
 ) -> list[str]:
     """Every secret of a job's input, in document order (credentials, parameters, then the token
     response, code verifier and authorization code given to a flow)."""
-    found = credential_values(credentials)
+    public = (declared_public(connection_parameters, connection_schema)
+              | declared_public(connector_parameters, connector_schema))
+    found = credential_values(credentials, public)
     for schema in credentials_schemas:
         found.extend(sensitive_values(credentials or {}, schema))
     for params, schema in ((connection_parameters, connection_schema), (connector_parameters, connector_schema)):

@@ -11,7 +11,7 @@ from typing import Any
 from executor.connector import AuthSpec, Connector, MethodImpl
 from executor.errors import JobTimeout
 from executor.jobs.input import JobInput
-from executor.secrets import Secrets, credential_values
+from executor.secrets import Secrets, credential_values, declared_public
 from executor.transport.edge import JobEdge
 from js_runtime.engine import EngineKind
 from js_runtime.lanes import LanePool
@@ -42,6 +42,11 @@ class JobContext:
         self.secrets = self.secrets.with_values(self.edge.learned_secrets())
         return self.secrets
 
+    def public_values(self) -> frozenset[str]:
+        """Parameter values the connector's schemas declare as not secret (see secrets.declared_public)."""
+        return (declared_public(self.input.connection_parameters, self.auth.ui_schema)
+                | declared_public(self.input.connector_parameters, self.connector.parameters_schema))
+
     def remaining(self) -> float:
         """Seconds left in the job's wall-clock budget."""
         left = self.deadline - asyncio.get_running_loop().time()
@@ -63,7 +68,7 @@ class JobContext:
         base.update(new)
         self.credentials = base
         self.credentials_changed = True
-        self.secrets = self.secrets.with_values(credential_values(new))
+        self.secrets = self.secrets.with_values(credential_values(new, self.public_values()))
         return base
 
     async def call(self, impl: MethodImpl, context: dict[str, Any],
