@@ -353,6 +353,18 @@ SPELLINGS: tuple[tuple[str, Callable[[str], str]], ...] = (
 )
 
 
+def base64_cores(value: str) -> list[str]:
+    """The base64 characters that encode only `value`'s bytes, at each of the three alignments it can
+    have inside a longer base64 text (as in `Basic base64(id:secret)`); 1-2 boundary characters mix
+    with the neighbours' bits and are not part of the match."""
+    data = value.encode("utf-8", "surrogatepass")
+    cores = []
+    for k in range(3):
+        encoded = base64.b64encode(b"\0" * k + data + b"\0\0").decode("ascii")
+        cores.append(encoded[-(-8 * k // 6):(8 * k + 8 * len(data)) // 6])
+    return cores
+
+
 def spellings(value: str) -> dict[str, str]:
     """{spelling: encoding name} of `value` in every encoding of SPELLINGS (duplicates once)."""
     out: dict[str, str] = {}
@@ -403,6 +415,8 @@ class Secrets:
         for value in self.values:
             for form in spellings(value):
                 (long_forms if len(form) >= SHORT_SECRET else short_forms).add(form)
+            if len(value) >= SHORT_SECRET:  # a Basic header built in a script and never sent
+                long_forms.update(core for core in base64_cores(value) if len(core) >= SHORT_SECRET)
         return spelling_pattern(long_forms, short=short_forms)
 
     def redact(self, text: str) -> str:
