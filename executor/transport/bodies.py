@@ -24,7 +24,7 @@ def media_type(content_type: str | None) -> str:
 def decode_body(body: bytes | None, content_type: str | None) -> Any:
     """A body as JSON, form fields or text; None when empty or not UTF-8.
 
-    Form fields when typed as a form (and shaped like one, else read as below); HTML stays text (an
+    Form fields when typed as a form (and holding a `=`, else read as below); HTML stays text (an
     error page, not a token response); otherwise JSON when it parses, whatever the type says
     (untyped and mistyped JSON is common among token endpoints), then form fields when it looks
     like `a=1&b=2` and is not typed JSON, else the text.
@@ -37,7 +37,7 @@ def decode_body(body: bytes | None, content_type: str | None) -> Any:
         return None
     kind = media_type(content_type)
     looks_like_form = _FORM_TEXT.fullmatch(text.strip()) is not None
-    if kind == FORM and looks_like_form:
+    if kind == FORM and "=" in text:  # typed: read even when a provider left raw spaces in it
         return form_fields(text.strip())
     if kind == "text/html":
         return text

@@ -122,6 +122,11 @@ def test_form_encoded_token_bodies_are_read(content_type: str | None) -> None:
     assert TOKEN in secrets_in_body(f"access_token={TOKEN}&token_type=bearer".encode(), content_type)
 
 
+def test_form_typed_bodies_are_read_as_forms_even_with_raw_spaces() -> None:
+    body = f"access_token={TOKEN}&scope=read write".encode()
+    assert secrets_in_body(body, "application/x-www-form-urlencoded") == [TOKEN]
+
+
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/octet-stream", "application/json",
                                           "application/vnd.api+json"])
 def test_untyped_and_mistyped_json_bodies_are_sniffed(content_type: str | None) -> None:
