@@ -222,3 +222,117 @@ async def test_cli_refusals_exit_non_zero_with_a_message(tmp_path: Path, me_serv
     assert await asyncio.to_thread(cli_record, folder, input_file, existing, "--force", "--allow-host",
                                    "127.0.0.1") == 0
     assert load_fixture(existing).method == "getCredentialsFromConnectionParameters"
+
+
+# ---- the docs' own OAuth2 connector (auth-type-oauth2: tokenUri in connectorParameters) ----
+
+DOCS_CLIENT_SECRET = "cs-Docs-Secret-4471"
+DOCS_CODE = "code-Docs-8c7b"
+DOCS_VERIFIER = "verifier-Docs-0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d"
+DOCS_TOKENS = {"access_token": "at-Docs-11aa22bb", "refresh_token": "rt-Docs-33cc44dd"}
+DOCS_REFRESHED = "at-Docs-Refreshed-55ee"
+DOCS_SPEC = """key: docs-oauth2
+name: Docs OAuth2
+parametersSchema:
+  type: object
+  properties:
+    clientId: {type: string}
+    clientSecret: {type: string}
+    tokenUri: {type: string}
+auth:
+  type: oauth2
+  getOAuthConfig:
+    implementationType: mapping
+  getTokenData:
+    implementationType: javascript
+  getCredentialsFromTokenResponse:
+    implementationType: javascript
+  refreshCredentials:
+    implementationType: javascript
+"""
+DOCS_OAUTH_CONFIG = """clientId:
+  $var: connectorParameters.clientId
+clientSecret:
+  $var: connectorParameters.clientSecret
+authorizeUri: https://auth.example.com/oauth2/authorize
+tokenUri: https://auth.example.com/oauth2/token
+scopes:
+  - read
+  - write
+clientAuthLocation: body
+noRefreshToken: false
+skipPkce: false
+extra:
+  prompt: consent
+  access_type: offline
+"""
+DOCS_PARAMETERS = {"clientId": "docs-client", "clientSecret": DOCS_CLIENT_SECRET,
+                   "tokenUri": "https://auth.example.com/oauth2/token"}
+DOCS_JOBS = {
+    "getTokenData": {"connectorParameters": DOCS_PARAMETERS, "codeVerifier": DOCS_VERIFIER,
+                     "queryParameters": {"code": DOCS_CODE}, "redirectUri": "https://app.example.test/cb"},
+    "getCredentialsFromTokenResponse": {"connectorParameters": DOCS_PARAMETERS, "tokenResponse": DOCS_TOKENS},
+    "refreshCredentials": {"connectorParameters": DOCS_PARAMETERS, "credentials": DOCS_TOKENS},
+    "connect": {"connectorParameters": DOCS_PARAMETERS, "codeVerifier": DOCS_VERIFIER, "state": "st-1",
+                "queryParameters": {"code": DOCS_CODE, "state": "st-1"}, "redirectUri": "https://app.example.test/cb"},
+    "authorize": {"connectorParameters": DOCS_PARAMETERS, "redirectUri": "https://app.example.test/cb"},
+}
+
+
+def docs_connector(tmp_path: Path) -> Path:
+    from support.docs_examples import DOCS, example
+
+    if not DOCS.exists():
+        pytest.skip(f"the Connector Builder docs are not at {DOCS}")
+    folder = tmp_path / "docs-oauth2"
+    (folder / "auth").mkdir(parents=True)
+    (folder / "spec.yml").write_text(DOCS_SPEC)
+    (folder / "auth" / "get-oauth-config.map.yml").write_text(DOCS_OAUTH_CONFIG)
+    for name in ("get-token-data", "get-credentials-from-token-response", "refresh-credentials"):
+        (folder / "auth" / f"{name}.js").write_text(example("auth-type-oauth2", f"auth/{name}.js"))
+    return folder
+
+
+def serve_docs_provider(api_server: Any) -> None:
+    async def token(request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        if form.get("client_secret") != DOCS_CLIENT_SECRET:
+            return web.json_response({"error": "invalid_client"}, status=401)
+        if form.get("grant_type") == "refresh_token":
+            return web.json_response({"access_token": DOCS_REFRESHED, "expires_in": 3600})
+        if form.get("code") != DOCS_CODE or form.get("code_verifier") != DOCS_VERIFIER:
+            return web.json_response({"error": "invalid_grant"}, status=400)
+        return web.json_response({**DOCS_TOKENS, "token_type": "Bearer", "expires_in": 3600})
+
+    async def userinfo(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Authorization") != f"Bearer {DOCS_TOKENS['access_token']}":
+            return web.json_response({"error": "invalid_token"}, status=401)
+        return web.json_response({"id": "u-1", "name": "Ann"})
+
+    api_server.route("POST", "/oauth2/token", token)
+    api_server.route("GET", "/userinfo", userinfo)
+
+
+@pytest.mark.parametrize("method", DOCS_JOBS)
+async def test_the_docs_oauth2_connector_records_fixtures_that_replay_and_hold_no_secret(
+        method: str, tmp_path: Path, api_server: Any, live_transport: LiveTransport) -> None:
+    folder = docs_connector(tmp_path)
+    serve_docs_provider(api_server)
+    send = HostRewrite(live_transport.send, {"https://auth.example.com": api_server.base,
+                                             "https://api.example.com": api_server.base})
+    output = tmp_path / f"{method}.yml"
+    result, _ = await record_job(folder, method, DOCS_JOBS[method], send=send, output=output)
+    assert result.succeeded, result.to_dict()
+    await api_server.server.close()
+
+    text = output.read_text(encoding="utf-8")
+    for secret in [DOCS_CLIENT_SECRET, DOCS_CODE, DOCS_VERIFIER, *DOCS_TOKENS.values(), DOCS_REFRESHED]:
+        assert secret not in text and quote(secret) not in text, f"{secret} is in the {method} fixture"
+    document = yaml.safe_load(text)
+    assert document["input"]["connectorParameters"]["tokenUri"] == "https://auth.example.com/oauth2/token"
+    if method != "authorize":
+        assert document["http"], "the fixture records the exchanges"
+    for engine in ENGINE_KINDS:
+        outcome = await replay_fixture(load_fixture(output), engine=engine)
+        assert outcome.passed, outcome.report()
+        assert outcome.result.succeeded

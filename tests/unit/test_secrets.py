@@ -240,3 +240,19 @@ def test_every_encoding_node_produces_is_redacted(secret: str) -> None:
     secrets = Secrets().with_values([secret])
     for name, spelled in encoded.items():
         assert secrets.redact(f"<{spelled}>") == f"<{REDACTED}>", name
+
+
+# ---- fixture placeholders use the same vocabulary ----
+
+def test_placeholders_replace_short_secrets_where_they_stand_whole() -> None:
+    from executor.fixtures.placeholders import Placeholders
+
+    placeholders = Placeholders()
+    placeholders.add(["ab", "Sk:live/2024$key"])
+    applied = placeholders.apply({"key": "ab", "url": "https://x.test/?key=ab&q=Sk:live%2F2024$key", "word": "tab",
+                                  "pin": 4821})
+    # each spelling of a secret becomes the same spelling of its placeholder (axios's, here)
+    assert applied == {"key": "<<secret:1>>", "url": "https://x.test/?key=<<secret:1>>&q=%3C%3Csecret:2%3E%3E",
+                       "word": "tab", "pin": 4821}
+    placeholders.add(["4821"])
+    assert placeholders.apply({"pin": 4821}) == {"pin": "<<secret:3>>"}
