@@ -1,7 +1,15 @@
-"""The connectors a server knows: those loaded from `--connectors`, and inline ones cached by content hash."""
+"""The connectors a server knows: those loaded from `--connectors`, and inline ones cached by content hash.
+
+An inline connector is untrusted text: it is parsed on a thread of its own (never on the event loop),
+only when within MAX_INLINE_FILE_BYTES per file, and a parse that takes longer than PARSE_SECONDS
+fails the job (the thread finishes on its own; at most PARSE_THREADS parses run at once, so a burst
+of slow ones cannot take more than those threads).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import json
 from collections import OrderedDict
@@ -11,6 +19,10 @@ from typing import Any
 
 from executor.connector import Connector, load_connector_dir, load_connector_files
 from executor.errors import ConnectorInvalid
+
+MAX_INLINE_FILE_BYTES = 256 * 1024  # real specs and method files are a few KB
+PARSE_SECONDS = 2.0
+PARSE_THREADS = 2
 
 
 def load_connectors(directory: Path | None, warn: Callable[[str], None] | None = None) -> dict[str, Connector]:
@@ -58,6 +70,7 @@ class ConnectorRegistry:
         self._inline: OrderedDict[str, Connector | str] = OrderedDict()  # str: why it is broken
         self._on_parse = on_parse or (lambda _source: None)
         self._max_inline = max_inline
+        self._parser = concurrent.futures.ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="connector-parse")
 
     def __len__(self) -> int:
         return len(self._named)
@@ -66,16 +79,13 @@ class ConnectorRegistry:
         """The named connector `key`, or None."""
         return self._named.get(key)
 
-    def inline(self, files: Mapping[str, str]) -> tuple[Connector, str]:
-        """The parsed inline connector and its digest; ConnectorInvalid (also cached) when it is broken."""
+    async def inline(self, files: Mapping[str, str]) -> tuple[Connector, str]:
+        """The parsed inline connector and its digest; ConnectorInvalid (also cached) when it is broken,
+        over the size bound, or slower to parse than PARSE_SECONDS."""
         digest = files_digest(files)
         cached = self._inline.get(digest)
         if cached is None:
-            self._on_parse("inline")
-            try:
-                cached = load_connector_files(files, default_key="inline")
-            except ConnectorInvalid as exc:
-                cached = exc.message
+            cached = await self._parse(files)
             self._inline[digest] = cached
             while len(self._inline) > self._max_inline:
                 self._inline.popitem(last=False)
@@ -84,6 +94,32 @@ class ConnectorRegistry:
             raise ConnectorInvalid(cached)
         return cached, digest
 
+    async def _parse(self, files: Mapping[str, str]) -> Connector | str:
+        for path, text in files.items():
+            if len(text) > MAX_INLINE_FILE_BYTES:  # characters: at least that many bytes
+                return f"{path}: over the limit of {MAX_INLINE_FILE_BYTES} bytes for an inline connector file"
+        self._on_parse("inline")
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._parser, _parse_files, dict(files))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), PARSE_SECONDS)
+        except TimeoutError:
+            return f"the inline connector took longer than {PARSE_SECONDS:g} s to parse"
+
+    def close(self) -> None:
+        """Stop the parser threads (a parse still running finishes first, on its own)."""
+        self._parser.shutdown(wait=False, cancel_futures=True)
+
     def describe_all(self) -> list[dict[str, Any]]:
         """Every named connector, sorted by key."""
         return [describe(self._named[key]) for key in sorted(self._named)]
+
+
+def _parse_files(files: dict[str, str]) -> Connector | str:
+    """On a parser thread: the connector, or why it is broken."""
+    try:
+        return load_connector_files(files, default_key="inline")
+    except ConnectorInvalid as exc:
+        return exc.message
+    except RecursionError:
+        return "the inline connector is nested too deeply"
