@@ -15,6 +15,7 @@ import socket
 import sys
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -118,7 +119,8 @@ class _Guarded(asyncio.Protocol):
 
 
 @web.middleware
-async def _mark_started(request: web.Request, handler: Any) -> web.StreamResponse:
+async def _mark_started(request: web.Request,
+                        handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     guard: ConnectionGuard | None = request.app.get(GUARD)
     if guard is not None and request.transport is not None:
         guard.started.add(request.transport)

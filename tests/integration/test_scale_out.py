@@ -23,7 +23,6 @@ import pytest
 import pytest_asyncio
 import redis
 from aiohttp import web
-
 from support.redis_server import RedisServer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -144,6 +143,7 @@ class Replica:
     process: asyncio.subprocess.Process
     url: str = ""
     stderr: list[str] = field(default_factory=list)
+    reader: asyncio.Task[None] | None = None
 
     def worker_pids(self) -> list[int]:
         pids = []
@@ -185,7 +185,7 @@ async def start_replica(connectors: Path, store: str | None, *, env: dict[str, s
         if not listening.done():
             listening.set_exception(RuntimeError("serve exited: " + "\n".join(replica.stderr)))
 
-    replica.reader = asyncio.ensure_future(read())  # type: ignore[attr-defined]
+    replica.reader = asyncio.ensure_future(read())
     replica.url = await asyncio.wait_for(listening, 30)
     return replica
 
