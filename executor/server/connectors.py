@@ -1,17 +1,20 @@
 """The connectors a server knows: those loaded from `--connectors`, and inline ones cached by content hash.
 
-An inline connector is untrusted text: it is parsed on a thread of its own (never on the event loop),
-only when within MAX_INLINE_FILE_BYTES per file, and a parse that takes longer than PARSE_SECONDS
-fails the job (the thread finishes on its own; at most PARSE_THREADS parses run at once, so a burst
-of slow ones cannot take more than those threads).
+An inline connector is untrusted text: it is parsed on a thread (never on the event loop), only when
+within MAX_INLINE_FILE_BYTES per file. Text over IN_THREAD_BYTES is first parsed by a child process
+that is killed past PARSE_SECONDS (a thread cannot be stopped): only text that parsed in time is then
+parsed on a thread, so no thread runs long and a slow text costs one bounded child. Verdicts are
+cached by content hash, so each text pays this once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import hashlib
 import json
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,7 +24,8 @@ from executor.connector import Connector, load_connector_dir, load_connector_fil
 from executor.errors import ConnectorInvalid
 
 MAX_INLINE_FILE_BYTES = 256 * 1024  # real specs and method files are a few KB
-PARSE_SECONDS = 2.0
+IN_THREAD_BYTES = 32 * 1024  # parsed at once on a thread: milliseconds
+PARSE_SECONDS = 3.0  # for the child, its start (~0.3 s) included
 PARSE_THREADS = 2
 
 
@@ -95,16 +99,18 @@ class ConnectorRegistry:
         return cached, digest
 
     async def _parse(self, files: Mapping[str, str]) -> Connector | str:
+        total = 0
         for path, text in files.items():
             if len(text) > MAX_INLINE_FILE_BYTES:  # characters: at least that many bytes
                 return f"{path}: over the limit of {MAX_INLINE_FILE_BYTES} bytes for an inline connector file"
+            total += len(text)
         self._on_parse("inline")
+        if total > IN_THREAD_BYTES:
+            verdict = await _parse_in_child(files)
+            if verdict is not None:
+                return verdict
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._parser, _parse_files, dict(files))
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), PARSE_SECONDS)
-        except TimeoutError:
-            return f"the inline connector took longer than {PARSE_SECONDS:g} s to parse"
+        return await loop.run_in_executor(self._parser, _parse_files, dict(files))
 
     def close(self) -> None:
         """Stop the parser threads (a parse still running finishes first, on its own)."""
@@ -123,3 +129,27 @@ def _parse_files(files: dict[str, str]) -> Connector | str:
         return exc.message
     except RecursionError:
         return "the inline connector is nested too deeply"
+
+
+async def _parse_in_child(files: Mapping[str, str]) -> str | None:
+    """None when the files parse as a connector within PARSE_SECONDS in a child process, else why not."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from executor.server.connectors import child_main; child_main()",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(json.dumps(files).encode()), PARSE_SECONDS)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        return f"the inline connector took longer than {PARSE_SECONDS:g} s to parse"
+    if process.returncode != 0:
+        return "the inline connector could not be parsed"
+    verdict = json.loads(out)
+    return None if verdict is None else str(verdict)
+
+
+def child_main() -> None:
+    """The parse child: files as JSON on stdin, `null` or the reason they are not a connector on stdout."""
+    parsed = _parse_files(json.loads(sys.stdin.buffer.read()))
+    sys.stdout.write(json.dumps(None if isinstance(parsed, Connector) else parsed))

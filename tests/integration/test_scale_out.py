@@ -5,12 +5,8 @@ Auth0, Okta, Xero...). Shows each "Done when" point of issue #18."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import re
-import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -24,12 +20,10 @@ import pytest_asyncio
 import redis
 from aiohttp import web
 from support.redis_server import RedisServer
+from support.serve_process import EXECUTABLE, LEASE_SECONDS, Replica, metric, post, start_replica, stop_replica
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-EXECUTABLE = Path(sys.executable).with_name("connector-executor")
-STORE_KEY = "test-store-key-0123456789abcdef-0123456789"
-LEASE_SECONDS = 1.0
 REFRESH_JS = """
 exports.refreshCredentials = async function ({ connectorParameters, credentials }) {
   const response = await fetch(connectorParameters.tokenUrl, {
@@ -138,68 +132,6 @@ def connectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@dataclass
-class Replica:
-    process: asyncio.subprocess.Process
-    url: str = ""
-    stderr: list[str] = field(default_factory=list)
-    reader: asyncio.Task[None] | None = None
-
-    def worker_pids(self) -> list[int]:
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == self.process.pid:
-                    pids.append(int(stat.parent.name))
-        return pids
-
-    def kill_all(self) -> None:
-        """SIGKILL the replica and its workers: a pod that dies."""
-        for pid in [*self.worker_pids(), self.process.pid]:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-
-async def start_replica(connectors: Path, store: str | None, *, env: dict[str, str] | None = None,
-                        workers: int = 1) -> Replica:
-    environment = {**os.environ, "CONNECTOR_EXECUTOR_STORE_KEY": STORE_KEY,
-                   "CONNECTOR_EXECUTOR_LEASE_SECONDS": str(LEASE_SECONDS), **(env or {})}
-    args = ["serve", "--port", "0", "--workers", str(workers), "--connectors", str(connectors),
-            "--allow-host", "127.0.0.1"]
-    if store is not None:
-        args += ["--store", store]
-    process = await asyncio.create_subprocess_exec(str(EXECUTABLE), *args, stdout=asyncio.subprocess.DEVNULL,
-                                                   stderr=asyncio.subprocess.PIPE, env=environment)
-    replica = Replica(process)
-    listening: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-    async def read() -> None:
-        assert process.stderr is not None
-        while line := await process.stderr.readline():
-            text = line.decode(errors="replace").rstrip("\n")
-            replica.stderr.append(text)
-            match = re.search(r"listening on (http://\S+)", text)
-            if match and not listening.done():
-                listening.set_result(match.group(1))
-        if not listening.done():
-            listening.set_exception(RuntimeError("serve exited: " + "\n".join(replica.stderr)))
-
-    replica.reader = asyncio.ensure_future(read())
-    replica.url = await asyncio.wait_for(listening, 30)
-    return replica
-
-
-async def stop_replica(replica: Replica) -> None:
-    if replica.process.returncode is None:
-        replica.process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(replica.process.wait(), 15)
-        except TimeoutError:
-            replica.kill_all()
-            await replica.process.wait()
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def replicas(redis_server: RedisServer, connectors: Path) -> AsyncIterator[list[Replica]]:
     started = await asyncio.gather(*(start_replica(connectors, redis_server.url) for _ in range(3)))
@@ -217,25 +149,6 @@ def refresh(provider: Provider, refresh_token: str, *, delay: float = 0.0, **ext
     return {"connector": "rotating", "method": "refreshCredentials",
             "input": {"connectorParameters": {"tokenUrl": provider.token_url(delay)},
                       "credentials": {"refreshToken": refresh_token}}, **extra}
-
-
-async def post(session: aiohttp.ClientSession, replica: Replica, body: Any,
-               headers: dict[str, str] | None = None) -> tuple[int, Any, Any]:
-    async with session.post(f"{replica.url}/v1/jobs", json=body, headers=headers) as response:
-        return response.status, await response.json(), response.headers
-
-
-async def metric(session: aiohttp.ClientSession, replica: Replica, name: str, **labels: str) -> float:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    async with session.get(f"{replica.url}/metrics") as response:
-        text = await response.text()
-    total = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                total += sample.value
-    return total
 
 
 async def test_an_idempotent_retry_is_answered_by_another_replica(
