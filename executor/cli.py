@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    serve.add_argument("--store", default=None,
+                       help="shared state: redis://HOST:PORT/DB (default: this process's memory; "
+                            "or CONNECTOR_EXECUTOR_STORE)")
     _add_engine(serve)
     _add_allow_host(serve)
 

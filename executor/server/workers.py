@@ -39,6 +39,10 @@ class QueueFull(Exception):
     """Every worker slot is busy and the waiting line is at its bound."""
 
 
+class QueueClosed(Exception):
+    """The pool stopped taking jobs (shutdown) while this one waited for a slot."""
+
+
 class WorkerStartError(RuntimeError):
     """A worker process did not come up."""
 
@@ -212,6 +216,7 @@ class WorkerPool:
         self._restarts: set[asyncio.Task[None]] = set()
         self._fast_failures = [0] * len(self.workers)
         self._closing = False
+        self._refusing = False
 
     def _new(self, index: int) -> WorkerProcess:
         return WorkerProcess(index, self.options, self._exited)
@@ -264,6 +269,8 @@ class WorkerPool:
         return min(free, key=lambda w: w.load) if free else None
 
     async def _wait_for_slot(self, timeout: float) -> WorkerProcess | None:
+        if self._refusing:
+            raise QueueClosed
         if self.queued >= self.queue_size:
             raise QueueFull
         waiter: asyncio.Future[WorkerProcess] = asyncio.get_running_loop().create_future()
@@ -282,6 +289,13 @@ class WorkerPool:
         finally:
             if waiter in self._waiters:  # (remove() of a missing one would build the future's repr)
                 self._waiters.remove(waiter)
+
+    def refuse_waiting(self) -> None:
+        """Jobs waiting for a slot, and any that would, fail with QueueClosed (a shutdown: never started)."""
+        self._refusing = True
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_exception(QueueClosed())
 
     def _wake(self) -> None:
         """Hand free slots to waiting jobs, first come first served."""

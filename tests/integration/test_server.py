@@ -522,36 +522,15 @@ async def test_full_queue_is_429_with_retry_after_and_readyz_503(tiny: Service) 
 async def test_jobs_arriving_while_shutting_down_are_503(tiny: Service) -> None:
     tiny.app[SERVICE].shutting_down = True
     try:
-        status, answer, _ = await tiny.job({"connector": inline({GET_CREDENTIALS: DEMO_JS}, salt="late"),
+        status, answer, headers = await tiny.job({"connector": inline({GET_CREDENTIALS: DEMO_JS}, salt="late"),
                                             "method": GET_CREDENTIALS})
         assert (status, answer["error"]["code"]) == (503, "SHUTTING_DOWN")
+        assert int(headers["Retry-After"]) >= 1
         status, body, _ = await tiny.get("/readyz")
         assert (status, body["status"]) == (503, "shutting_down")
     finally:
         tiny.app[SERVICE].shutting_down = False
 
-
-async def test_idempotency_store_expires_bounds_and_skips_refusals() -> None:
-    from executor.server.idempotency import IdempotencyStore
-
-    now = [0.0]
-    runs: list[str] = []
-    store: IdempotencyStore[str] = IdempotencyStore(ttl=10, max_entries=2, keep=lambda r: r != "refused",
-                                                    clock=lambda: now[0])
-
-    async def work(value: str) -> str:
-        runs.append(value)
-        return value
-
-    assert await store.run("a", "fp", lambda: work("ok")) == ("ok", False)
-    assert await store.run("a", "fp", lambda: work("again")) == ("ok", True)
-    now[0] = 10.5  # past the retention window: runs again
-    assert await store.run("a", "fp", lambda: work("later")) == ("later", False)
-    assert await store.run("r", "fp", lambda: work("refused")) == ("refused", False)
-    assert await store.run("r", "fp", lambda: work("accepted")) == ("accepted", False)  # refusals are not kept
-    await store.run("b", "fp", lambda: work("b"))
-    await store.run("c", "fp", lambda: work("c"))
-    assert len(store) == 2  # bounded: the oldest finished entries went
 
 # ---- the per-job fast paths give what the general paths give: validation, log lines, the pipe ----
 
