@@ -35,6 +35,7 @@ from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.modules import ModuleCode
 from js_runtime.prelude import prelude_for
+from js_runtime.stacks import locate
 
 Service = Callable[[Any], Any]
 
@@ -274,7 +275,10 @@ def _script_failure(error: dict[str, Any]) -> ExecutorError:
         return NetworkError(message, details={"errno": str(network.get("code"))})
     if error.get("name") == "InternalError" and message == "out of memory":
         return MemoryLimitExceeded("the script exceeded its memory limit")
-    return ScriptError(message)
+    location = locate(error.get("where"))
+    if location is None:
+        return ScriptError(message)
+    return ScriptError(message, details={"location": location.where, "stack": list(location.stack)})
 
 
 def _reachable_names(call: MethodCall) -> frozenset[str]:

@@ -24,6 +24,7 @@ const state = {
   settled: null,
   method: null,  // the method's promise (see __ce.resettle)
   configured: false,
+  files: [],  // [file, lines, probe] per connector file run (see host.where)
 };
 
 const host = {};
@@ -63,12 +64,32 @@ function describeError(reason) {
     const out = { name: String(reason.name || 'Error'), message: String(reason.message) };
     if (reason.__ceError) out.executorError = reason.__ceError;
     if (reason.__ceNetwork) out.network = reason.__ceNetwork;
+    const where = whereFrom(reason);
+    if (where) out.where = where;
     return out;
   }
   const out = { name: 'Error', message: typeof reason === 'string' ? reason : plain(reason) };
   if (reason === null || reason === undefined) out.nullish = true;
   return out;
 }
+
+// Where an error happened, for the session to map back to connector files (js_runtime/stacks.py):
+// the error's stack and, per connector file, a stack taken on the line just above its first line.
+// Computed only for a failed method, so a job that succeeds pays one push per file it runs.
+const MAX_STACK_CHARS = 8192;
+function whereFrom(reason) {
+  try {
+    const stack = reason.stack;
+    if (typeof stack !== 'string') return null;
+    const files = state.files.map(([file, lines, probe]) => [file, lines, String(probe().stack)]);
+    return { stack: stack.slice(0, MAX_STACK_CHARS), files };
+  } catch (e) {
+    return null;
+  }
+}
+host.where = (file, lines, probe) => {
+  if (state.files.length < 1000 && typeof probe === 'function') state.files.push([String(file), Number(lines), probe]);
+};
 
 function plain(value) {
   try {

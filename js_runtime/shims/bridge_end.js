@@ -25,7 +25,7 @@ Object.defineProperty(globalThis, '__ce', {
     start(factory, exportName, contextJson) {
       const moduleObject = { exports: {} };
       try {
-        factory(moduleObject, moduleObject.exports, host.require, host.dynamicImport);
+        factory(moduleObject, moduleObject.exports, host.require, host.dynamicImport, host.where);
         const fn = pickExport(moduleObject, exportName);
         if (!fn) {
           state.settled = { ok: false, noExport: true };
