@@ -31,7 +31,7 @@ import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser
 
 from executor.errors import ConnectorInvalid
-from js_runtime.prelude import builtin_modules
+from js_runtime.prelude import builtin_modules, module_only_names
 from js_runtime.typescript import erase_types, is_typescript
 
 _LANGUAGE = Language(tree_sitter_javascript.language())
@@ -84,6 +84,7 @@ def load_module(source: str, filename: str, files: Mapping[str, str] | None = No
     codes: dict[str, _FileCode] = {}
     links: dict[str, dict[str, str]] = {}
     names: set[str] = set()
+    imported: set[str] = set()
     total = 0
     for current in order:  # grows as imports are found: breadth first, each file once
         text = known[current]
@@ -104,8 +105,9 @@ def load_module(source: str, filename: str, files: Mapping[str, str] | None = No
                         raise ConnectorInvalid(f"{current}:{line}: the method imports more than "
                                                f"{MAX_PROGRAM_FILES} files")
             else:
-                names.add(target)
+                imported.add(target)
             links[current][spec] = target
+    names = (names - module_only_names()) | imported
     entry = codes[filename]
     if len(order) == 1 and all(spec == target for spec, target in links[filename].items()):
         factory = f"(function ({FACTORY_PARAMS}) {{{entry.head}\n{entry.body}\n}})"

@@ -21,12 +21,17 @@ from tree_sitter import Language, Node, Parser
 
 @dataclass(frozen=True)
 class Unit:
-    """A group of shim files, the global (or module) names they provide, and the units they need."""
+    """A group of shim files, the global (or module) names they provide, and the units they need.
+
+    `module_only`: the unit defines no global, only modules, so a module selects it by importing
+    one of them, not by merely mentioning the name (`const url = ...` does not need the `url` module).
+    """
 
     name: str
     files: tuple[str, ...]
     provides: frozenset[str]
     needs: tuple[str, ...] = ()
+    module_only: bool = False
 
 
 TIMER_NAMES = frozenset({"setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval",
@@ -43,6 +48,13 @@ UNITS: tuple[Unit, ...] = (
     # axios hands arraybuffer responses over as a Buffer, as in Node
     Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
     Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
+    # Node built-in modules: each registers itself with host.registerModule under its bare name
+    Unit("querystring", ("mod_querystring.js",), frozenset({"querystring"}), needs=("buffer",), module_only=True),
+    Unit("util", ("mod_util.js",), frozenset({"util"}), needs=("web",), module_only=True),
+    Unit("url", ("mod_url.js",), frozenset({"url"}), needs=("web",), module_only=True),
+    Unit("bufferModule", ("mod_buffer.js",), frozenset({"buffer"}), needs=("buffer",), module_only=True),
+    Unit("events", ("mod_events.js",), frozenset({"events"}), module_only=True),
+    Unit("timersPromises", ("mod_timers_promises.js",), frozenset({"timers/promises"}), needs=("timers",), module_only=True),
 )
 _BY_NAME = {unit.name: unit for unit in UNITS}
 CORE_HEAD = ("bridge.js",)
@@ -70,6 +82,11 @@ def builtin_modules() -> frozenset[str]:
                 if name is not None and name in unit.provides:
                     names.add(name)
     return frozenset(names)
+
+
+def module_only_names() -> frozenset[str]:
+    """Names that select a unit only when imported (see Unit.module_only)."""
+    return frozenset(name for unit in UNITS if unit.module_only for name in unit.provides)
 
 
 def _registered_name(node: Node, data: bytes) -> str | None:
