@@ -88,10 +88,10 @@ def load_module(source: str, filename: str, files: Mapping[str, str] | None = No
     total = 0
     for current in order:  # grows as imports are found: breadth first, each file once
         text = known[current]
+        code = _transform(text, current)
         total += len(text)
         if total > MAX_PROGRAM_BYTES:
             raise ConnectorInvalid(f"{current}: the method's files together exceed {MAX_PROGRAM_BYTES} bytes")
-        code = _transform(text, current)
         codes[current] = code
         names |= code.names
         links[current] = {}

@@ -70,6 +70,6 @@ def _map(match: re.Match[str], files: list[_File]) -> str | None:
     for file in files:
         if file.script == script and file.base < line <= file.base + file.lines:
             place = f"{file.name}:{line - file.base}:{column}"
-            name = match["name"]
+            name = "default" if match["name"] == "__ceDefault" else match["name"]  # as Node names it
             return f"at {name} ({place})" if name and name != "<anonymous>" else f"at {place}"
     return None
