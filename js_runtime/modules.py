@@ -278,7 +278,8 @@ class _ModuleRewriter:
         if self.esm:
             props = ", ".join(f"{json.dumps(name)}: {{get: () => {expr}, enumerable: true}}"
                               for name, expr in self._getters)
-            parts.append(f"Object.defineProperties(exports, {{__ceEsm: {{value: true}}{', ' if props else ''}{props}}});")
+            props = f", {props}" if props else ""
+            parts.append(f"Object.defineProperties(exports, {{__ceEsm: {{value: true}}{props}}});")
         parts.extend(self._stars)
         parts.extend(self._imports)
         return "".join(parts)
@@ -303,7 +304,8 @@ class _ModuleRewriter:
         module = f"require({source})"
         for part in clause.named_children:
             if part.type == "identifier":
-                self._imports.append(f"const {_text(part, self.data)} = ((m) => m && m.__ceEsm ? m.default : m)({module});")
+                local = _text(part, self.data)
+                self._imports.append(f"const {local} = ((m) => m && m.__ceEsm ? m.default : m)({module});")
             elif part.type == "namespace_import":
                 local = _text(part.named_children[-1], self.data)
                 self._imports.append(f"const {local} = ((m) => m && m.__ceEsm ? m : "

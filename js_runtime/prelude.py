@@ -54,7 +54,8 @@ UNITS: tuple[Unit, ...] = (
     Unit("url", ("mod_url.js",), frozenset({"url"}), needs=("web",), module_only=True),
     Unit("bufferModule", ("mod_buffer.js",), frozenset({"buffer"}), needs=("buffer",), module_only=True),
     Unit("events", ("mod_events.js",), frozenset({"events"}), module_only=True),
-    Unit("timersPromises", ("mod_timers_promises.js",), frozenset({"timers/promises"}), needs=("timers",), module_only=True),
+    Unit("timersPromises", ("mod_timers_promises.js",), frozenset({"timers/promises"}), needs=("timers",),
+         module_only=True),
 )
 _BY_NAME = {unit.name: unit for unit in UNITS}
 CORE_HEAD = ("bridge.js",)

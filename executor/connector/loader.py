@@ -47,7 +47,8 @@ def load_connector_dir(path: Path) -> Connector:
     for file in sorted(path.rglob("*")):
         if file.is_file() and file.suffix in _SOURCE_SUFFIXES:
             if not file.resolve().is_relative_to(root):
-                raise ConnectorInvalid(f"{file.relative_to(path)}: a symbolic link that leaves the connector's directory")
+                raise ConnectorInvalid(
+                    f"{file.relative_to(path)}: a symbolic link that leaves the connector's directory")
             if file.stat().st_size > MAX_CONNECTOR_FILE_BYTES:
                 raise ConnectorInvalid(f"{file.relative_to(path)}: file larger than 1 MiB")
             files[file.relative_to(path).as_posix()] = file.read_text(encoding="utf-8")
