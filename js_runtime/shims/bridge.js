@@ -25,6 +25,7 @@ const state = {
   method: null,  // the method's promise (see __ce.resettle)
   configured: false,
   files: [],  // [file, lines, probe] per connector file run (see host.where)
+  failure: null,  // the method's error object, for __ce.where
 };
 
 const host = {};
@@ -64,8 +65,7 @@ function describeError(reason) {
     const out = { name: String(reason.name || 'Error'), message: String(reason.message) };
     if (reason.__ceError) out.executorError = reason.__ceError;
     if (reason.__ceNetwork) out.network = reason.__ceNetwork;
-    const where = whereFrom(reason);
-    if (where) out.where = where;
+    state.failure = reason;  // where it happened is asked for apart (__ce.where), once memory is known to be fine
     return out;
   }
   const out = { name: 'Error', message: typeof reason === 'string' ? reason : plain(reason) };
@@ -75,8 +75,10 @@ function describeError(reason) {
 
 // Where an error happened, for the session to map back to connector files (js_runtime/stacks.py):
 // the error's stack and, per connector file, a stack taken on the line just above its first line.
-// Computed only for a failed method, so a job that succeeds pays one push per file it runs.
+// Computed only for a failed method, in a step of its own (an isolate out of memory is never asked),
+// so a job that succeeds pays one push per file it runs.
 const MAX_STACK_CHARS = 8192;
+host.whereFailed = () => (state.failure ? whereFrom(state.failure) : null);
 function whereFrom(reason) {
   try {
     const stack = reason.stack;

@@ -49,6 +49,10 @@ Object.defineProperty(globalThis, '__ce', {
     resettle() {
       if (state.method && !state.settled) state.method.then((v) => settle(true, v), (e) => settle(false, e));
     },
+    // Where the method's error happened (see whereFrom in bridge.js), as JSON; asked only after a failure.
+    where() {
+      return stringify(host.whereFailed());
+    },
     poll() {
       const snapshot = {
         settled: state.settled,
