@@ -53,7 +53,10 @@ def is_typescript(filename: str) -> bool:
 
 def erase_types(source: str, filename: str) -> str:
     """JavaScript for TypeScript `source`, same lines and columns; ConnectorInvalid if it cannot be."""
-    data = source.encode("utf-8")
+    try:
+        data = source.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConnectorInvalid(f"{filename}: not valid Unicode text (a lone surrogate)") from None
     tree = Parser(_LANGUAGE).parse(data)
     if tree.root_node.has_error:
         bad = _first_error(tree.root_node)
