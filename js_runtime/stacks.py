@@ -39,7 +39,7 @@ def locate(report: Any) -> Location | None:
     if not isinstance(report, dict) or not isinstance(report.get("stack"), str):
         return None
     files = [f for f in (_file(item) for item in report.get("files") or []) if f is not None]
-    frames = []
+    frames: list[tuple[str, str]] = []
     for line in report["stack"].splitlines():
         match = _FRAME.match(line)
         if match is None:
@@ -51,8 +51,8 @@ def locate(report: Any) -> Location | None:
             break
     if not frames:
         return None
-    first = frames[0]
-    return Location(where=first[first.rfind("(") + 1:-1] if first.endswith(")") else first[3:], stack=tuple(frames))
+    return Location(where=frames[0][1],
+                    stack=tuple(f"at {name} ({place})" if name else f"at {place}" for name, place in frames))
 
 
 def _file(item: Any) -> _File | None:
@@ -65,11 +65,12 @@ def _file(item: Any) -> _File | None:
     return None
 
 
-def _map(match: re.Match[str], files: list[_File]) -> str | None:
+def _map(match: re.Match[str], files: list[_File]) -> tuple[str, str] | None:
+    """(function name or '', file:line:column) of a frame in a connector file."""
     script, line, column = match["script"], int(match["line"]), int(match["column"])
     for file in files:
         if file.script == script and file.base < line <= file.base + file.lines:
             place = f"{file.name}:{line - file.base}:{column}"
             name = "default" if match["name"] == "__ceDefault" else match["name"]  # as Node names it
-            return f"at {name} ({place})" if name and name != "<anonymous>" else f"at {place}"
+            return (name if name and name != "<anonymous>" else "", place)
     return None
