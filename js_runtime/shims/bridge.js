@@ -125,7 +125,7 @@ const modules = { axios: null };
 
 function requireModule(name) {
   if (Object.prototype.hasOwnProperty.call(modules, name) && modules[name]) return modules[name];
-  const err = new Error("Cannot find module '" + String(name) + "': connector code may only import 'axios'");
+  const err = new Error("Cannot find module '" + String(name) + "': connector code may import the connector's own files (by a literal path) and the built-in modules");
   err.code = 'MODULE_NOT_FOUND';
   throw err;
 }
