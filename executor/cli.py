@@ -105,7 +105,19 @@ async def _run(args: argparse.Namespace) -> int:
     async with LiveTransport(policy, max_response_bytes=job.limits.max_response_bytes) as transport:
         result = await run_job(job, send=transport.send)
     print_result(result)
+    if result.error is not None:
+        print_error_location(result.error)
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def print_error_location(error: ExecutorError) -> None:
+    """A failed script's message, where it happened and its connector frames, readably on stderr."""
+    where = error.details.get("location")
+    if not isinstance(where, str):
+        return
+    print(f"error: {error.code}: {error.message}\n  at {where}", file=sys.stderr)
+    for frame in error.details.get("stack") or []:
+        print(f"    {frame}", file=sys.stderr)
 
 
 def _handler(command: str) -> Any:

@@ -36,6 +36,7 @@ from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.modules import ModuleCode
 from js_runtime.prelude import prelude_for
+from js_runtime.stacks import Location, locate
 
 Service = Callable[[Any], Any]
 
@@ -118,7 +119,7 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
         while True:
             _collect_logs(snapshot, trace, limits)
             if snapshot["settled"] is not None:
-                return _outcome(snapshot["settled"], limits)
+                return _outcome(snapshot["settled"], limits, await _where(js, snapshot["settled"], deadline))
             answers = []
             for item in snapshot["requests"]:
                 if "service" in item:
@@ -253,7 +254,22 @@ def _collect_logs(snapshot: dict[str, Any], trace: Trace, limits: Limits) -> Non
         trace.logs.append({"level": "warn", "message": "[further log lines dropped: the job's log limit]"})
 
 
-def _outcome(settled: dict[str, Any], limits: Limits) -> Any:
+async def _where(js: Engine, settled: dict[str, Any], deadline: float) -> Location | None:
+    """Where a script's own error happened (one more engine step, for failed jobs only)."""
+    error = settled.get("error")
+    if settled.get("ok") is True or not isinstance(error, dict) or "executorError" in error or "network" in error:
+        return None
+    remaining = deadline - asyncio.get_running_loop().time()
+    if remaining <= 0:
+        return None
+    try:
+        text = await js.step(["__ce.where()"], timeout=remaining)
+        return locate(json.loads(text or "null"))
+    except (ExecutorError, json.JSONDecodeError, RecursionError):
+        return None
+
+
+def _outcome(settled: dict[str, Any], limits: Limits, location: Location | None = None) -> Any:
     if settled.get("ok") is True:
         value = settled.get("value")
         if len(_dumps(value, "the method's output")) > limits.max_output_bytes:
@@ -264,10 +280,10 @@ def _outcome(settled: dict[str, Any], limits: Limits) -> Any:
     if settled.get("noExport"):
         raise ConnectorInvalid("the module exports no function for this method")
     error = settled.get("error")
-    raise _script_failure(error) if isinstance(error, dict) else ScriptError("the method failed")
+    raise _script_failure(error, location) if isinstance(error, dict) else ScriptError("the method failed")
 
 
-def _script_failure(error: dict[str, Any]) -> ExecutorError:
+def _script_failure(error: dict[str, Any], location: Location | None) -> ExecutorError:
     message = str(error.get("message", ""))
     carried = error.get("executorError")
     # Only the contract's codes can be carried (a script may set __ceError itself).
@@ -282,7 +298,9 @@ def _script_failure(error: dict[str, Any]) -> ExecutorError:
         return NetworkError(message, details={"errno": str(network.get("code"))})
     if error.get("name") == "InternalError" and message == "out of memory":
         return MemoryLimitExceeded("the script exceeded its memory limit")
-    return ScriptError(message)
+    if location is None:
+        return ScriptError(message)
+    return ScriptError(message, details={"location": location.where, "stack": list(location.stack)})
 
 
 def _reachable_names(call: MethodCall) -> frozenset[str]:

@@ -169,3 +169,15 @@ def run_connector(engine: str, live_send):  # type: ignore[no-untyped-def]
                   engine=engine, auth_option=auth_option, limits=limits or Limits(timeout=10))  # type: ignore[arg-type]
         return await run_job(job, send=send or live_send)
     return run
+
+
+@pytest.fixture
+def run_js_files(engine: str, live_send):  # type: ignore[no-untyped-def]
+    """`await run_js_files(source, {path: text})`: the method file test.js importing the given files;
+    returns the output or raises the job's error."""
+    async def run(source: str, files: dict[str, str], context: dict[str, Any] | None = None,
+                  entry: str = "test.js") -> Any:
+        call = MethodCall(load_module(source, entry, files), "run", context or {})
+        return await run_method(call, engine=engine, send=live_send,  # type: ignore[arg-type]
+                                limits=Limits(timeout=10), trace=Trace())
+    return run

@@ -25,7 +25,7 @@ Object.defineProperty(globalThis, '__ce', {
     start(factory, exportName, contextJson, objectsJson) {
       const moduleObject = { exports: {} };
       try {
-        factory(moduleObject, moduleObject.exports, host.require, host.dynamicImport);
+        factory(moduleObject, moduleObject.exports, host.require, host.dynamicImport, host.where);
         const fn = pickExport(moduleObject, exportName);
         if (!fn) {
           state.settled = { ok: false, noExport: true };
@@ -47,6 +47,10 @@ Object.defineProperty(globalThis, '__ce', {
     // session asks once more before concluding that the method's promise can never settle.
     resettle() {
       if (state.method && !state.settled) state.method.then((v) => settle(true, v), (e) => settle(false, e));
+    },
+    // Where the method's error happened (see whereFrom in bridge.js), as JSON; asked only after a failure.
+    where() {
+      return stringify(host.whereFailed());
     },
     poll() {
       const snapshot = {
