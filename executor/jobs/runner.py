@@ -24,7 +24,7 @@ from executor.jobs import flows, methods
 from executor.jobs.context import JobContext
 from executor.jobs.input import JobInput
 from executor.jobs.result import JobResult
-from js_runtime.engine import EngineKind
+from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
 from js_runtime.http import Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS, Limits
@@ -62,7 +62,9 @@ async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None) -> Job
     ctx: JobContext | None = None
     try:
         ctx = _context(job, send, lanes)
-        async with asyncio.timeout(job.limits.timeout + 1.0):  # no extra task, unlike wait_for
+        # A backstop past the session's own bounds (the limit, then the engine's stop grace and V8's
+        # drain): cancelling a stuck engine call from here would leave its lane stuck, not abandoned.
+        async with asyncio.timeout(job.limits.timeout + 2 * STOP_GRACE_SECONDS + 1.0):  # no extra task
             output = await _dispatch(ctx, job.method)
         result = JobResult("succeeded", output=output)
     except ExecutorError as exc:

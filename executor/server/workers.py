@@ -29,7 +29,8 @@ from executor.server.worker import MAX_LINE_BYTES, LineBatcher
 
 Reply = dict[str, Any]  # {"id", "result": <job result dict>, "runMs"}
 
-# A worker's own run_job gives up at the job's timeout + 1 s; past this margin it is stuck, not slow.
+# A worker's own run_job gives up at the job's timeout + 5 s (js_runtime's stop grace); past this margin
+# the worker is stuck, not slow.
 HARD_TIMEOUT_MARGIN = 10.0
 _FAST_EXIT_SECONDS = 2.0
 _MAX_RESTART_DELAY = 5.0
@@ -96,6 +97,7 @@ class WorkerProcess:
     load: int = 0  # slots taken by jobs dispatched here (the pool's bookkeeping)
     started_at: float = 0.0
     exited: bool = False
+    retiring: bool = False  # it asked for no more jobs (an abandoned engine): it exits when done
     _process: asyncio.subprocess.Process | None = None
     _pending: dict[int, asyncio.Future[Reply]] = field(default_factory=dict)
     _jobs_out: LineBatcher | None = None  # the child's stdin
@@ -109,8 +111,8 @@ class WorkerProcess:
 
     @property
     def alive(self) -> bool:
-        """Started, ready, and not exited."""
-        return self._reader is not None and not self.exited
+        """Started, ready, not retiring and not exited."""
+        return self._reader is not None and not self.exited and not self.retiring
 
     async def start(self) -> None:
         """Spawn the child and wait for its ready line."""
@@ -155,6 +157,9 @@ class WorkerProcess:
         try:
             while line := await self._process.stdout.readline():
                 reply = json.loads(line)
+                if "retire" in reply:
+                    self._retire()
+                    continue
                 future = self._pending.pop(reply.get("id"), None)
                 if future is not None and not future.done():
                     future.set_result(reply)
@@ -172,6 +177,14 @@ class WorkerProcess:
                     future.set_result(failed_reply(EngineCrashed(reason)))
             self._pending.clear()
             self.on_exit(self)
+
+    def _retire(self) -> None:
+        """No more jobs: the ones already sent are answered, then the child exits (and is replaced)."""
+        self.retiring = True
+        if self._jobs_out is not None:
+            self._jobs_out.flush()
+        if self._process is not None and self._process.stdin is not None:
+            self._process.stdin.close()
 
     def kill(self, reason: str) -> None:
         """End the child now; its jobs fail with `reason`."""
