@@ -81,6 +81,8 @@ def read_input(source: str | None) -> JobInput:
         return JobInput.from_json(json.loads(text))
     except (OSError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"cannot read input {source}: {exc.__class__.__name__}") from None
+    except RecursionError:
+        raise InvalidInput(f"cannot read input {source}: it is nested too deeply") from None
 
 
 def print_result(result: JobResult) -> None:

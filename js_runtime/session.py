@@ -112,7 +112,8 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
                     continue
                 _count_request(trace, limits)
                 request = _parse_request(item)
-                trace.requests.append({"method": request.method, "url": request.url, "status": None})
+                trace.requests.append({"method": request.method[:16], "url": _summary_url(request.url, limits),
+                                       "status": None})
                 task = asyncio.ensure_future(send(request))
                 in_flight[task] = len(trace.requests) - 1
                 task.id = item["id"]  # type: ignore[attr-defined]
@@ -169,6 +170,12 @@ def _serve(services: Mapping[str, Service], item: dict[str, Any]) -> Any:
     if service is None:
         raise ScriptError(f"the script asked for an unknown executor service {str(item['service'])[:40]!r}")
     return service(item.get("payload"))
+
+
+def _summary_url(url: str, limits: Limits) -> str:
+    if len(url) <= limits.max_summary_url_chars:
+        return url
+    return f"{url[:limits.max_summary_url_chars]}...[{len(url) - limits.max_summary_url_chars} more characters]"
 
 
 def _count_request(trace: Trace, limits: Limits) -> None:

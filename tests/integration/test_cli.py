@@ -158,3 +158,12 @@ async def test_lone_surrogates_in_the_result_are_printed_as_json(engine, tmp_pat
     status, result, _ = await run_cli("run", str(failed_root), "getCredentialsFromConnectionParameters",
                                       "--engine", engine)
     assert status == 1 and "bad \udfff" in result["error"]["message"]
+
+
+@pytest.mark.parametrize("depth", [1200, 100000])
+async def test_deeply_nested_input_is_invalid_input_not_a_traceback(depth):
+    nested = '{"connectionParameters": {"a": ' + "[" * depth + "]" * depth + "}}"
+    status, result, stderr = await run_cli("run", str(CONNECTORS / "api-key-example"), "connect", "--input", "-",
+                                           stdin=nested)
+    assert result is not None and result["error"]["code"] == "INVALID_INPUT", stderr[-500:]
+    assert "Traceback" not in stderr
