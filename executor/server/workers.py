@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from executor.errors import EngineCrashed, ExecutorError, JobTimeout
+from executor.errors import EngineCrashed, ExecutorError, InvalidInput, JobTimeout
 from executor.jobs.result import JobResult
 from executor.server.config import ENV_TOKEN
 from executor.server.worker import MAX_LINE_BYTES, LineBatcher
@@ -47,6 +47,18 @@ class WorkerStartError(RuntimeError):
 def failed_reply(error: ExecutorError) -> Reply:
     """A reply carrying a failed job result, for jobs a worker could not answer."""
     return {"result": JobResult("failed", error=error).to_dict(), "runMs": None}
+
+
+def encode_job_message(message: dict[str, Any]) -> bytes:
+    """One protocol line for the worker; InvalidInput if the job cannot be one (nested past the JSON
+    encoder's recursion limit, or not JSON at all). The front end's validation can call it first to
+    answer 400 INVALID_JOB; `WorkerProcess.call` answers such a job as failed instead of raising."""
+    try:
+        return json.dumps(message, allow_nan=False).encode() + b"\n"
+    except RecursionError:
+        raise InvalidInput("the job is nested too deeply") from None
+    except (TypeError, ValueError):
+        raise InvalidInput("the job is not JSON") from None
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -136,6 +148,10 @@ class WorkerProcess:
 
     async def call(self, message: dict[str, Any], hard_timeout: float) -> Reply:
         """Send one job and wait for its reply (an ENGINE_CRASHED one if the child dies first)."""
+        try:
+            line = encode_job_message(message)
+        except InvalidInput as exc:
+            return failed_reply(exc)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Reply] = loop.create_future()
         job_id = message["id"]
@@ -145,7 +161,7 @@ class WorkerProcess:
         stuck = loop.call_later(hard_timeout, self.kill, "the worker stopped responding and was restarted")
         try:
             assert self._jobs_out is not None
-            self._jobs_out.send(json.dumps(message).encode() + b"\n")
+            self._jobs_out.send(line)
             await self._jobs_out.drain_if_full()
             return await future
         finally:

@@ -747,3 +747,26 @@ async def test_an_engine_that_ignores_its_limit_costs_a_worker_recycle_not_a_bys
         assert await service.metric("connector_executor_worker_restarts_total") == 1
     finally:
         await stop_service(service)
+
+
+async def test_a_job_nested_past_the_encoder_limit_fails_alone(tmp_path: Path) -> None:
+    # (a job body nested ~975 levels reached the worker pipe's json.dumps and raised: HTTP 500)
+    pool = WorkerPool(WorkerOptions(connectors_dir=write_demo_connector(tmp_path)), size=1, jobs_per_worker=2,
+                      queue_size=2)
+    await pool.start()
+    try:
+        deep: dict[str, Any] = {}
+        node = deep
+        for _ in range(5000):
+            node["a"] = {}
+            node = node["a"]
+        message = {"connector": {"key": "demo"}, "method": GET_CREDENTIALS, "engine": "quickjs", "authOption": None,
+                   "input": {"connectionParameters": {"apiKey": "sk-deep-0001", "deep": deep}}, "timeoutMs": 5000}
+        reply = await asyncio.wait_for(pool.run(message, 5.0), 30)
+        assert (reply["result"]["status"], reply["result"]["error"]["code"]) == ("failed", "INVALID_INPUT")
+        assert "nested too deeply" in reply["result"]["error"]["message"]
+        message["input"] = {"connectionParameters": {"apiKey": "sk-deep-0001"}}
+        reply = await asyncio.wait_for(pool.run(message, 5.0), 30)
+        assert (reply["result"]["status"], reply["result"]["output"]) == ("succeeded", {"apiKey": "sk-deep-0001"})
+    finally:
+        await pool.close(grace=2.0)
