@@ -212,20 +212,9 @@ def _target_cells(targets: list[Target]) -> list[list[str]]:
 
 
 def cold_start_note(data: dict[str, Any]) -> str:
-    """Each service is primed with one job per worker before its load (see service.prime); say what that saw."""
-    seen = {f"section 2 {k}": v.get("cold_start_crashes", 0) for k, v in data["frontend"].items()}
-    seen.update({f"section 5 {k}": v.get("cold_start_crashes", 0) for k, v in data["scale"].items()})
-    seen.update({f"section 6 {k}": v.get("cold_start_crashes", 0) for k, v in data["soak"].items()})
-    crashed = {k: v for k, v in seen.items() if v}
-    text = ("Each service got one job per worker, all at once, before its load: concurrent first V8 jobs in a "
-            "fresh worker can kill it (mini-racer's first isolates created on two lanes at once: V8 CHECK "
-            "!IsConfigurablePoolInitialized(), SIGTRAP, ENGINE_CRASHED).")
-    if crashed:
-        where = ", ".join(f"{k} ({v})" for k, v in crashed.items())
-        text += f" In this run that priming itself crashed workers: {where}."
-    else:
-        text += " In this run the priming saw no crash."
-    return text
+    """The services are not primed: say so (a crash of their first jobs fails the run instead)."""
+    return ("No service is primed before its load: a fresh worker's first jobs arrive all at once with it, "
+            "and any failed job (ENGINE_CRASHED included) fails the run.")
 
 
 def render_text(data: dict[str, Any], rows: list[Row], targets: list[Target]) -> str:

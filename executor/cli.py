@@ -20,6 +20,7 @@ from executor.jobs import Job, JobInput, run_job
 from executor.jobs.result import JobResult
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS
+from js_runtime.lanes import abandoned_work
 from js_runtime.limits import DEFAULT_LIMITS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -84,11 +85,22 @@ def read_input(source: str | None) -> JobInput:
         return JobInput.from_json(json.loads(text))
     except (OSError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"cannot read input {source}: {exc.__class__.__name__}") from None
+    except RecursionError:
+        raise InvalidInput(f"cannot read input {source}: it is nested too deeply") from None
 
 
 def print_result(result: JobResult) -> None:
-    json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """The result as one line of UTF-8 JSON. A lone surrogate (a JS string may hold one, in an output,
+    log line, message or key) has no UTF-8 form: then every non-ASCII character is written as a
+    \\u escape instead, which JSON readers turn back into the same string."""
+    text = json.dumps(result.to_dict(), ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(result.to_dict(), ensure_ascii=True).encode("ascii")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
+    sys.stdout.buffer.flush()
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -145,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         outcome = _handler(args.command)(args)
         if asyncio.iscoroutine(outcome):
             outcome = asyncio.run(outcome)
+        if abandoned_work():  # an engine thread may still be spinning: exit without waiting for it
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(outcome))
         return int(outcome)
     except ExecutorError as exc:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)

@@ -131,7 +131,8 @@ def run_js(engine: str, live_send: Callable[[HttpRequest], Awaitable[HttpRespons
         result = JsRun()
         call = MethodCall(load_module(source, "test.js"), export, context or {}, objects=objects)
         limits = limits or Limits(timeout=10)
-        edge = JobEdge(send or live_send, max_requests=limits.max_requests)
+        edge = JobEdge(send or live_send, max_requests=limits.max_requests,
+                       max_url_chars=limits.max_summary_url_chars)
         result.requests = edge.requests
         try:
             result.output = await run_method(call, engine=engine, send=edge.send,  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from executor.jobs.context import JobContext
 from executor.jobs.input import JobInput
 from executor.jobs.result import JobResult
 from executor.transport.edge import JobEdge, Recorder
-from js_runtime.engine import EngineKind
+from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
 from js_runtime.http import Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS, Limits
@@ -66,8 +66,11 @@ async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None,
     learned from traffic, and `recorder` when given)."""
     ctx: JobContext | None = None
     try:
-        ctx = _context(job, JobEdge(send, max_requests=job.limits.max_requests, recorder=recorder), lanes)
-        async with asyncio.timeout(job.limits.timeout + 1.0):  # no extra task, unlike wait_for
+        ctx = _context(job, JobEdge(send, max_requests=job.limits.max_requests, recorder=recorder,
+                                       max_url_chars=job.limits.max_summary_url_chars), lanes)
+        # A backstop past the session's own bounds (the limit, then the engine's stop grace and V8's
+        # drain): cancelling a stuck engine call from here would leave its lane stuck, not abandoned.
+        async with asyncio.timeout(job.limits.timeout + 2 * STOP_GRACE_SECONDS + 1.0):  # no extra task
             output = await _dispatch(ctx, job.method)
         result = JobResult("succeeded", output=output)
     except ExecutorError as exc:

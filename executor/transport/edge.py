@@ -55,9 +55,11 @@ class Recorder:
 class JobEdge:
     """The `Send` a job's code and flows use: cap, trace, secret learning and recording around `inner`."""
 
-    def __init__(self, inner: Send, *, max_requests: int, recorder: Recorder | None = None) -> None:
+    def __init__(self, inner: Send, *, max_requests: int, recorder: Recorder | None = None,
+                 max_url_chars: int = 2048) -> None:
         self._inner = inner
         self._max_requests = max_requests
+        self._max_url_chars = max_url_chars
         self._recorder = recorder
         self.requests: list[dict[str, Any]] = []
         self._unread: list[HttpRequest | HttpResponse] = []
@@ -66,7 +68,8 @@ class JobEdge:
         """Perform `request` through the inner transport, within the job's request cap."""
         if len(self.requests) >= self._max_requests:
             raise NetworkBlocked(f"the job made more than {self._max_requests} HTTP requests (the per-job limit)")
-        entry: dict[str, Any] = {"method": request.method, "url": request.url, "status": None}
+        entry: dict[str, Any] = {"method": request.method[:16], "url": _summary_url(request.url, self._max_url_chars),
+                                 "status": None}
         self.requests.append(entry)
         slot = self._recorder.started() if self._recorder is not None else -1
         self._unread.append(_scannable(request))
@@ -103,3 +106,10 @@ def _scannable(message: HttpRequest | HttpResponse) -> HttpRequest | HttpRespons
     """`message` as kept for learning: a body too large to be read for secrets is not kept."""
     body = message.body
     return message if body is None or len(body) <= MAX_SCANNED_BODY else replace(message, body=b"")
+
+
+def _summary_url(url: str, limit: int) -> str:
+    """`url` for the result's request trace, cut at `limit` characters (a result must stay bounded)."""
+    if len(url) <= limit:
+        return url
+    return f"{url[:limit]}...[{len(url) - limit} more characters]"

@@ -149,6 +149,24 @@ async def test_request_count_is_capped(run_js, api_server):
     assert len(api_server.received) == 3
 
 
+async def test_request_urls_in_the_result_are_capped(run_js, api_server):
+    # 50 fetches of 1.5 MiB URLs once made a 75 MB result (past the worker pipe's line limit).
+    source = f"""export default async () => {{
+      const long = '{api_server.base}/ok?q=' + 'x'.repeat(1.5 * 1024 * 1024);
+      for (let i = 0; i < 5; i++) {{ try {{ await fetch(long + i) }} catch (e) {{}} }}
+      return 'finished' }}"""
+    limits = Limits(timeout=10)
+    result = await run_js(source, limits=limits)
+    assert result.output == "finished", result.error
+    urls = [entry["url"] for entry in result.requests]
+    assert len(urls) == 5
+    for url in urls:
+        assert url.startswith(f"{api_server.base}/ok?q=xxx")
+        assert url.endswith(f"...[{1024 * 1024 * 3 // 2 + len(api_server.base) + 7 - limits.max_summary_url_chars} "
+                            "more characters]")
+        assert len(url) < limits.max_summary_url_chars + 40
+
+
 async def test_response_size_is_capped(run_js, api_server):
     api_server.reply("GET", "/big", text="x" * 5000)
     policy = NetworkPolicy.from_strings(["127.0.0.1"])

@@ -692,3 +692,60 @@ async def test_a_worker_silent_past_the_hard_timeout_is_killed_and_replaced(tmp_
         assert (reply["result"]["status"], reply["result"]["output"]) == ("succeeded", {"apiKey": "sk-stuck-0001"})
     finally:
         await pool.close(grace=2.0)
+
+
+# ---- a job whose engine ignores its time limit ----
+
+async def test_an_engine_that_ignores_its_limit_costs_a_worker_recycle_not_a_bystander(
+        tmp_path: Path, engine: str) -> None:
+    # One worker: the bystander shares it with a job stuck in a built-in that never checks the time
+    # limit. The hostile job answers TIMEOUT, the bystander succeeds, the worker is then replaced.
+    hostile_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
+                  " const a = []; a[2 ** 32 - 2] = 1; return a.sort().length }")
+    slow_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
+               " await new Promise((r) => setTimeout(r, 2500)); return { apiKey: 'bystander' } }")
+    config = ServerConfig(port=0, workers=1, jobs_per_worker=4, queue_size=4,
+                          connectors_dir=write_demo_connector(tmp_path), engine=engine)  # type: ignore[arg-type]
+    service = await start_service(config)
+    try:
+        pool = service.app[SERVICE].pool
+        first_pid = pool.workers[0].pid
+        bystander = asyncio.ensure_future(service.job({"connector": inline({GET_CREDENTIALS: slow_js}, salt="by"),
+                                                       "method": GET_CREDENTIALS, "timeoutMs": 10000}))
+        await wait_until(lambda: pool.in_flight >= 1)
+        started = time.monotonic()
+        status, body, _ = await service.job({"connector": inline({GET_CREDENTIALS: hostile_js}, salt="ignores"),
+                                             "method": GET_CREDENTIALS, "timeoutMs": 1000})
+        assert (status, body["status"], body["error"]["code"]) == (200, "failed", "TIMEOUT")
+        assert time.monotonic() - started < 1.0 + 4.0 + 1.5  # limit + stop grace (+ V8's drain) + slack
+        status, body, _ = await bystander
+        assert (status, body["status"], body["output"]) == (200, "succeeded", {"apiKey": "bystander"})
+        await wait_until(lambda: pool.alive == 1 and pool.workers[0].pid != first_pid, timeout=10)
+        status, body, _ = await service.job(demo_job())
+        assert (status, body["status"]) == (200, "succeeded")
+        assert await service.metric("connector_executor_worker_restarts_total") == 1
+    finally:
+        await stop_service(service)
+
+
+async def test_a_job_nested_past_the_encoder_limit_fails_alone(tmp_path: Path) -> None:
+    # (a job body nested ~975 levels reached the worker pipe's json.dumps and raised: HTTP 500)
+    pool = WorkerPool(WorkerOptions(connectors_dir=write_demo_connector(tmp_path)), size=1, jobs_per_worker=2,
+                      queue_size=2)
+    await pool.start()
+    try:
+        deep: dict[str, Any] = {}
+        node = deep
+        for _ in range(5000):
+            node["a"] = {}
+            node = node["a"]
+        message = {"connector": {"key": "demo"}, "method": GET_CREDENTIALS, "engine": "quickjs", "authOption": None,
+                   "input": {"connectionParameters": {"apiKey": "sk-deep-0001", "deep": deep}}, "timeoutMs": 5000}
+        reply = await asyncio.wait_for(pool.run(message, 5.0), 30)
+        assert (reply["result"]["status"], reply["result"]["error"]["code"]) == ("failed", "INVALID_INPUT")
+        assert "nested too deeply" in reply["result"]["error"]["message"]
+        message["input"] = {"connectionParameters": {"apiKey": "sk-deep-0001"}}
+        reply = await asyncio.wait_for(pool.run(message, 5.0), 30)
+        assert (reply["result"]["status"], reply["result"]["output"]) == ("succeeded", {"apiKey": "sk-deep-0001"})
+    finally:
+        await pool.close(grace=2.0)
