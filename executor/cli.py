@@ -150,6 +150,19 @@ def _handler(command: str) -> Any:
     return _run
 
 
+def console_main() -> None:
+    """The console script: `main`, then an exit that does not wait for an engine thread still spinning.
+
+    Only the process's own entry point may exit this way (`main` is also called in-process, by tests
+    and by the pytest plugin, where an abandoned lane of an earlier job must not end the process)."""
+    outcome = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if abandoned_work():
+        os._exit(outcome)
+    sys.exit(outcome)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `connector-executor` console script."""
     args = build_parser().parse_args(argv)
@@ -157,10 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         outcome = _handler(args.command)(args)
         if asyncio.iscoroutine(outcome):
             outcome = asyncio.run(outcome)
-        if abandoned_work():  # an engine thread may still be spinning: exit without waiting for it
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(int(outcome))
         return int(outcome)
     except ExecutorError as exc:
         print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
@@ -170,4 +179,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
