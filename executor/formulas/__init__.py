@@ -10,6 +10,6 @@ in docs/formulas.md. The formulas are listed in `compiler`.
 """
 
 from executor.formulas.compiler import Formula, FormulaError, compile_mapping
-from executor.formulas.nodes import UNDEFINED
+from executor.formulas.jsvalues import UNDEFINED
 
 __all__ = ["UNDEFINED", "Formula", "FormulaError", "compile_mapping"]

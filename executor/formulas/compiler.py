@@ -38,10 +38,9 @@ import jsonata  # type: ignore[import-untyped]
 
 from executor.errors import ConnectorInvalid, InvalidInput
 from executor.formulas import locators
-from executor.formulas.expressions import ExpressionSyntaxError, parse_template
+from executor.formulas.expressions import parse_template
+from executor.formulas.jsvalues import OPERATORS, UNDEFINED, ExpressionSyntaxError, Node, Segment, to_json, truthy
 from executor.formulas.nodes import (
-    OPERATORS,
-    UNDEFINED,
     AllOfNode,
     AnyOfNode,
     CaseNode,
@@ -57,10 +56,8 @@ from executor.formulas.nodes import (
     Literal,
     MapNode,
     MergeObjectsNode,
-    Node,
     ObjectNode,
     OnValueNode,
-    Segment,
     TemplateNode,
     TplNode,
     VarNode,
@@ -69,8 +66,6 @@ from executor.formulas.nodes import (
     extract_time,
     first_name,
     last_name,
-    to_json,
-    truthy,
 )
 
 DEFAULT_VARIABLES = frozenset(
@@ -122,13 +117,15 @@ class Formula:
 
     root: Node
     source: str
+    copies: bool = False
 
     def value(self, variables: Mapping[str, Any]) -> Any:
         """The mapping's value, `$copy`s resolved; UNDEFINED when nothing is left."""
         if not isinstance(variables, Mapping):
             raise InvalidInput(f"{self.source}: formula variables must be an object")
         try:
-            return resolve_copies(self.root.evaluate(variables))
+            result = self.root.evaluate(variables)
+            return resolve_copies(result) if self.copies else result
         except InvalidInput as exc:
             raise InvalidInput(f"{self.source}: {exc.message}") from None
         except RecursionError:
@@ -141,11 +138,15 @@ class Formula:
             return to_json(result)
         except InvalidInput as exc:
             raise InvalidInput(f"{self.source}: {exc.message}") from None
+        except RecursionError:
+            raise InvalidInput(f"{self.source}: formula variables are nested too deeply") from None
 
 
 def compile_mapping(value: Any, *, source: str, variables: Collection[str] = DEFAULT_VARIABLES) -> Formula:
     """Compile a parsed mapping file; `variables` are the names `${...}` expressions may use."""
-    return Formula(_Compiler(source, frozenset(variables)).compile(value, ()), source)
+    compiler = _Compiler(source, frozenset(variables))
+    root = compiler.compile(value, ())
+    return Formula(root, source, copies=compiler.copies)
 
 
 # --- $copy, after the whole mapping is evaluated ------------------------------------------------
@@ -217,6 +218,7 @@ class _Compiler:
     source: str
     roots: frozenset[str]
     count: int = 0
+    copies: bool = False
 
     def visit(self, path: Path) -> None:
         """Enforce MAX_DEPTH and MAX_VALUES before compiling the value at `path`."""
@@ -251,11 +253,11 @@ class _Compiler:
         for key in value:
             if not isinstance(key, str):
                 raise self.error(path, f"object keys must be strings, not {type(key).__name__} (quote it)")
-        keys = list(value)
-        first = keys[0] if keys else None
+        keys: list[str] = list(value)
+        first = keys[0] if keys else ""
         if first == "$eval":
             return compile_eval(self, value, path)
-        handler = FORMULAS.get(first) if first else None
+        handler = FORMULAS.get(first)
         if handler is not None:
             if len(keys) > 1:
                 raise self.error(path, f"{first} cannot be combined with other keys ({', '.join(keys[1:])})")
@@ -373,6 +375,7 @@ def compile_first_not_empty(c: _Compiler, arg: Any, path: Path) -> Node:
 
 def compile_case(c: _Compiler, arg: Any, path: Path) -> Node:
     """`$case: {cases: [{filter, value}, ...], default}` or `$case: [{filter, value}, ...]`"""
+    default: Node
     if isinstance(arg, list):
         raw_cases, default, cases_path = arg, Literal(UNDEFINED), path
     else:
@@ -488,6 +491,7 @@ def _var_template(c: _Compiler, value: Any, path: Path) -> Any:
 
 def compile_copy(c: _Compiler, arg: Any, path: Path) -> Node:
     """`$copy: "other.place"`: a value copied from elsewhere in the mapping's own result."""
+    c.copies = True
     return CopyNode(c.compile(arg, path))
 
 

@@ -37,11 +37,9 @@ from typing import Any
 from urllib.parse import quote
 
 from executor.errors import InvalidInput
-from executor.formulas.locators import Index, Prop
-from executor.formulas.nodes import AddNode, AndNode, CallNode, CoalesceNode, Literal, OrNode, VarNode
 from executor.formulas.jsvalues import (
-    ExpressionSyntaxError,
     UNDEFINED,
+    ExpressionSyntaxError,
     Node,
     Segment,
     is_missing,
@@ -50,6 +48,8 @@ from executor.formulas.jsvalues import (
     js_string,
     not_json,
 )
+from executor.formulas.locators import Index, Prop
+from executor.formulas.nodes import AddNode, AndNode, CallNode, CoalesceNode, Literal, OrNode, VarNode
 
 MAX_NESTING = 32
 """Deepest allowed nesting of parentheses and calls inside one expression."""
@@ -341,7 +341,8 @@ class Parser:
         if token.kind == "STRING" or (token.kind == "NUMBER" and isinstance(token.value, int)):
             self.advance()
             self.expect("]")
-            return token.value
+            segment: str | int = token.value
+            return segment
         raise self.unexpected()
 
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from executor.errors import InvalidInput
 
+
 class ExpressionSyntaxError(ValueError):
     """A syntax problem in an expression, locator or placeholder; the compiler adds file and path."""
 

@@ -28,6 +28,7 @@ from executor.formulas.jsvalues import (  # noqa: F401  (re-exported for express
     as_float,
     is_missing,
     is_number,
+    js_add,
     js_equal,
     js_number,
     js_string,

@@ -21,7 +21,7 @@ from executor.errors import (
     MethodNotImplemented,
 )
 from executor.formulas import Formula
-from executor.formulas.nodes import truthy
+from executor.formulas.jsvalues import truthy
 from executor.jobs.context import JobContext
 from js_runtime.session import Service
 
