@@ -10,19 +10,23 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from executor.connector.response_handlers import compile_response_handlers, decide
 from executor.connector.schemas import json_type, schema_problems
+from executor.connector.spec import MethodImpl, RestRequest
 from executor.errors import (
     AccessTokenExpired,
     ConnectionTestFailed,
     ExecutorError,
+    InvalidInput,
     InvalidOutput,
     MethodNotImplemented,
 )
 from executor.formulas import Formula
-from executor.formulas.jsvalues import truthy
+from executor.formulas.jsvalues import js_string, truthy
 from executor.jobs.context import JobContext
+from js_runtime.modules import load_module
 from js_runtime.session import Service
 
 MethodRunner = Callable[[JobContext], Awaitable[Any]]
@@ -117,10 +121,50 @@ async def _test_once(ctx: JobContext) -> Any:
     if signer is not None:
         services["signRequest"] = await signer(ctx)
         js_config["signRequests"] = True
-    value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
+    if impl.kind == "rest-api-mapping":
+        assert impl.rest is not None
+        value = await _rest_api_mapping(ctx, impl.rest, js_config, services)
+    else:
+        value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
     if not truthy(value):  # JavaScript's truthiness: [] and {} pass, as they would in the platform
         raise ConnectionTestFailed(f"the connection test returned {json.dumps(value)}"[:200])
     return value
+
+
+# The one JavaScript module a rest-api-mapping runs: its request through the connector's apiClient (so
+# baseUri, headers, default query, auth, responseHandlers, 401/429 handling and signing all apply).
+_REST_MODULE = load_module(
+    "export default async function ({ apiClient, request }) {\n"
+    "  const response = await apiClient.request(request);\n"
+    "  return { data: response.data === undefined ? null : response.data,\n"
+    "           headers: { ...response.headers }, statusCode: response.status };\n"
+    "}\n",
+    "rest-api-mapping",
+)
+
+
+async def _rest_api_mapping(ctx: JobContext, rest: RestRequest, js_config: dict[str, Any],
+                            services: dict[str, Service]) -> Any:
+    """Evaluate the request mapping, send it through the apiClient, evaluate the response mapping."""
+    variables = ctx.context()
+    path = rest.path.evaluate(variables)
+    method = rest.method.evaluate(variables)
+    if not isinstance(path, str) or not isinstance(method, str):
+        raise InvalidInput(f"{rest.path.source}: path and method must evaluate to strings")
+    parameters = rest.path_parameters.evaluate(variables) if rest.path_parameters else None
+    for name, value in (parameters or {}).items() if isinstance(parameters, dict) else ():
+        path = path.replace("{" + name + "}", quote(js_string(value), safe="!'()*~-_."))
+    request: dict[str, Any] = {"url": path, "method": method.lower()}
+    for key, formula in (("params", rest.query), ("headers", rest.headers), ("data", rest.data)):
+        if formula is not None:
+            value = formula.evaluate(variables)
+            if value is not None:
+                request[key] = value
+    impl = MethodImpl("test", "javascript", "rest-api-mapping", module=_REST_MODULE)
+    response = await ctx.call(impl, {**variables, "request": request, "__apiClient": js_config}, services)
+    if rest.response_mapping is None:
+        return True
+    return rest.response_mapping.evaluate({**variables, "response": response})
 
 
 def _response_handlers(ctx: JobContext, client: dict[str, Any]) -> Formula | None:

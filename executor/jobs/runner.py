@@ -81,7 +81,7 @@ async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None) -> Job
 
 
 def _context(job: Job, send: Send, lanes: LanePool | None) -> JobContext:
-    auth = job.connector.auth_for(job.auth_option)
+    auth = job.connector.auth_for(job.auth_option, job.input.connector_parameters)
     secrets = job.input.secrets(connection_schema=auth.ui_schema, connector_schema=job.connector.parameters_schema)
     deadline = asyncio.get_running_loop().time() + job.limits.timeout
     credentials = dict(job.input.credentials) if job.input.credentials is not None else None

@@ -54,7 +54,7 @@ def test_identical_content_is_parsed_once():
     ({"spec.yml": SPEC.replace("mapping", "python")}, "auth.makeApiClient.implementationType"),
     ({"auth/test.js": "exports.test = async () => {"}, "auth/test.js:1:"),
     ({"auth/test.js": "import fs from 'fs'\nexport default () => 1"}, "auth/test.js:1: cannot import module 'fs'"),
-    ({"auth/make-api-client.map.yml": "a: {$nope: 1}"}, "auth/make-api-client.map.yml"),
+    ({"auth/make-api-client.map.yml": "a: {$vr: 1}"}, "auth/make-api-client.map.yml: a.$vr: unknown formula $vr (did you mean $var?)"),
     ({"auth/make-api-client.map.yml": "a: [b"}, "auth/make-api-client.map.yml:1:"),
 ])
 def test_broken_connectors_name_the_file_and_problem(change, message):
