@@ -12,7 +12,7 @@ pytestmark = pytest.mark.asyncio
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "connectors" / "rest-mapping-example"
 HOSTS = ("https://api.example.test", "https://eu.api.example.test")
-INPUT = {"connectionParameters": {"apiKey": "ACME-123", "email": "ann@acme.example", "fullName": "Ann van Dyke",
+INPUT = {"connectionParameters": {"apiKey": "ACME-123", "account": " Acme ", "email": "ann@acme.example", "fullName": "Ann van Dyke",
                                   "since": "2024-03-05T23:30:00-02:00"},
          "connectorParameters": {"region": "eu"}}
 
