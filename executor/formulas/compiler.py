@@ -34,11 +34,10 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jsonata  # type: ignore[import-untyped]
-
 from executor.errors import ConnectorInvalid, InvalidInput
 from executor.formulas import locators
 from executor.formulas.expressions import parse_template
+from executor.formulas.jsonata_engine import compile_expression
 from executor.formulas.jsvalues import OPERATORS, UNDEFINED, ExpressionSyntaxError, Node, Segment, to_json, truthy
 from executor.formulas.nodes import (
     AllOfNode,
@@ -501,7 +500,7 @@ def compile_jsonata(c: _Compiler, arg: Any, path: Path) -> Node:
         if not arg:
             raise c.error(path, "expects a JSONata expression, got an empty string")
         try:
-            jsonata.Jsonata(arg)
+            compile_expression(arg)
         except Exception as exc:  # noqa: BLE001 - jsonata-python raises its JException and others
             raise c.error(path, f"JSONata does not parse: {str(exc)[:200]}") from None
     return JsonataNode(c.compile(arg, path))

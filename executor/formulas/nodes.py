@@ -15,10 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jsonata  # type: ignore[import-untyped]
-
 from executor.errors import InvalidInput
 from executor.formulas import textual
+from executor.formulas.jsonata_engine import compile_expression
 from executor.formulas.jsvalues import (  # noqa: F401  (re-exported for expressions and callers)
     OPERATORS,
     UNDEFINED,
@@ -39,11 +38,6 @@ from executor.formulas.jsvalues import (  # noqa: F401  (re-exported for express
     truthy,
 )
 from executor.formulas.locators import Step, read
-
-JSONATA_TIMEOUT_MS = 1000
-"""Longest a `$jsonata` expression may run; past it the formula is UNDEFINED, as any JSONata error."""
-JSONATA_MAX_DEPTH = 100
-"""Deepest recursion a `$jsonata` expression may reach."""
 
 
 def lookup(container: Any, segment: Segment) -> Any:
@@ -357,9 +351,7 @@ class JsonataNode:
         if not isinstance(text, str) or not text:
             return UNDEFINED
         try:
-            compiled = jsonata.Jsonata(text, timeout=JSONATA_TIMEOUT_MS, stack=JSONATA_MAX_DEPTH)
-            compiled.set_output_convert_nulls(False)
-            return _from_jsonata(compiled.evaluate(dict(scope)))
+            return _from_jsonata(compile_expression(text).evaluate(dict(scope)))
         except Exception:  # noqa: BLE001 - any JSONata failure is UNDEFINED, as in the vendor's engine
             return UNDEFINED
 

@@ -701,3 +701,13 @@ def test_long_templates_compile_in_linear_time() -> None:
 
 def _has_nan(value: Any) -> bool:
     return "NaN" in json.dumps(value)
+
+
+def test_jsonata_leaves_the_interpreter_recursion_limit_alone() -> None:
+    """jsonata-python raises it to 10,000 on import; deep recursion in a lane thread then segfaulted."""
+    import subprocess
+    import sys
+
+    code = ("import sys; before = sys.getrecursionlimit(); from executor.formulas import compile_mapping; "
+            "compile_mapping({'$jsonata': 'a'}, source='x').evaluate({'a': 1}); print(before == sys.getrecursionlimit())")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"
