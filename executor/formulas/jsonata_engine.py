@@ -1,4 +1,4 @@
-"""The JSONata implementation of `$jsonata` (jsonata-python), imported without its side effect.
+"""The JSONata implementation of `$jsonata` (jsonata-python), imported on first use, without its side effect.
 
 Importing jsonata-python raises the interpreter's recursion limit to 10,000 for the whole process;
 deep Python recursion in the engines' lane threads (with smaller C stacks) then crashed the process
@@ -11,12 +11,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-_limit = sys.getrecursionlimit()
-try:
-    import jsonata  # type: ignore[import-untyped]
-finally:
-    sys.setrecursionlimit(_limit)
-
 TIMEOUT_MS = 1000
 """Longest a `$jsonata` expression may run; past it the formula is undefined, as any JSONata error."""
 MAX_DEPTH = 100
@@ -27,6 +21,8 @@ def compile_expression(text: str) -> Any:
     """A compiled, bounded JSONata expression whose null results stay distinguishable from no result."""
     limit = sys.getrecursionlimit()
     try:
+        import jsonata  # type: ignore[import-untyped]  # first use only: connectors without $jsonata never load it
+
         compiled = jsonata.Jsonata(text, timeout=TIMEOUT_MS, stack=MAX_DEPTH)
     finally:
         sys.setrecursionlimit(limit)
