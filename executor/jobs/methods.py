@@ -66,7 +66,19 @@ async def make_api_client(ctx: JobContext) -> dict[str, Any]:
     impl = ctx.auth.method("makeApiClient")
     if impl is None:
         return {}
-    return require_object(await ctx.call(impl, ctx.context()), impl.name)
+    client = require_object(await ctx.call(impl, ctx.context()), impl.name)
+    _warn_about_empty_headers(ctx, impl.source, client.get("headers"))
+    return client
+
+
+def _warn_about_empty_headers(ctx: JobContext, source: str, headers: Any) -> None:
+    """A header that came out empty or ending in a space ("Bearer ") lost a value that resolved to nothing."""
+    if not isinstance(headers, dict):
+        return
+    for name, value in headers.items():
+        if isinstance(value, str) and (not value.strip() or value != value.rstrip()):
+            ctx.trace.logs.append({"level": "warn", "message": f"{source}: headers.{name} is empty or ends in a "
+                                   "space: a value it is built from resolved to nothing"})
 
 
 async def refresh_credentials(ctx: JobContext) -> Any:

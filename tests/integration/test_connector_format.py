@@ -64,3 +64,16 @@ async def test_a_disabled_option_is_invalid_input(run_connector):
                                  auth_option="oauth")
     assert result.to_dict()["error"]["code"] == "INVALID_INPUT"
     assert "not enabled" in result.to_dict()["error"]["message"]
+
+
+async def test_a_header_left_as_bearer_space_is_warned_about(run_connector, api_server):
+    api_server.reply("GET", "/me", json_body={"ok": True})
+    files = {"spec.yml": "auth:\n  type: client-credentials\n  makeApiClient:\n    type: mapping\n    mapping:\n"
+                         f"      baseUri: {api_server.base}\n      headers:\n"
+                         "        Authorization: {$tpl: {template: 'Bearer {t}', values: {t: {$var: credentials.tokne}}}}\n"
+                         "  test: {type: rest-api-mapping, mapping: {path: /me, method: GET}}\n"}
+    result = await run_connector(files, "test", {"credentials": {"token": "secret-token"}})
+    assert result.succeeded, result.to_dict()
+    warnings = [log["message"] for log in result.to_dict()["logs"] if log["level"] == "warn"]
+    assert warnings == ["spec.yml (auth.makeApiClient.mapping): headers.Authorization is empty or ends in a space: "
+                        "a value it is built from resolved to nothing"]
