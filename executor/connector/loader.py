@@ -39,7 +39,7 @@ from executor.formulas.compiler import DEFAULT_VARIABLES
 from js_runtime.modules import load_module
 
 SPEC_FILES = ("spec.yml", "spec.yaml")
-_SOURCE_SUFFIXES = (".yml", ".yaml", ".js", ".json")
+_SOURCE_SUFFIXES = (".yml", ".yaml", ".js", ".json", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 MAX_CONNECTOR_FILE_BYTES = 1024 * 1024
 
 
@@ -48,8 +48,12 @@ def load_connector_dir(path: Path) -> Connector:
     if not path.is_dir():
         raise ConnectorInvalid(f"{path}: not a connector directory")
     files: dict[str, str] = {}
+    root = path.resolve()
     for file in sorted(path.rglob("*")):
         if file.is_file() and file.suffix in _SOURCE_SUFFIXES:
+            if not file.resolve().is_relative_to(root):
+                raise ConnectorInvalid(
+                    f"{file.relative_to(path)}: a symbolic link that leaves the connector's directory")
             if file.stat().st_size > MAX_CONNECTOR_FILE_BYTES:
                 raise ConnectorInvalid(f"{file.relative_to(path)}: file larger than 1 MiB")
             files[file.relative_to(path).as_posix()] = file.read_text(encoding="utf-8")
@@ -283,9 +287,10 @@ class _SpecReader:
                 if not isinstance(slot["code"], str):
                     raise ConnectorInvalid(f"{self._spec}: {path}.code: must be a string")
                 source = f"{self._spec} ({path}.code)"
-                return MethodImpl(name, "javascript", source, module=load_module(slot["code"], source))
-            filename = self._find(name, (".js",), option, path)
-            return MethodImpl(name, "javascript", filename, module=load_module(self._files[filename], filename))
+                return MethodImpl(name, "javascript", source, module=load_module(slot["code"], source, self._files))
+            filename = self._find(name, (".js", ".ts"), option, path)
+            return MethodImpl(name, "javascript", filename,
+                              module=load_module(self._files[filename], filename, self._files))
         if "mapping" in slot:
             source, value = f"{self._spec} ({path}.mapping)", slot["mapping"]
         else:
@@ -302,7 +307,7 @@ class _SpecReader:
     def _find(self, name: str, suffixes: tuple[str, ...], option: str | None, path: str) -> str:
         base = kebab_case(name)
         folders = [f"auth/{option}/", "auth/"] if option else ["auth/"]
-        candidates = [f"{folder}{base}{suffix}" for suffix in suffixes for folder in folders]
+        candidates = [f"{folder}{base}{suffix}" for folder in folders for suffix in suffixes]
         for candidate in candidates:
             if candidate in self._files:
                 return candidate

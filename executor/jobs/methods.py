@@ -6,6 +6,7 @@ credentials do so through `ctx.update_credentials`, which the result reports.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -26,8 +27,8 @@ from executor.errors import (
 from executor.formulas import Formula
 from executor.formulas.jsvalues import js_string, truthy
 from executor.jobs.context import JobContext
-from js_runtime.modules import load_module
-from js_runtime.session import Service
+from js_runtime.modules import ModuleCode, load_module
+from js_runtime.session import ContextObject, Service
 
 MethodRunner = Callable[[JobContext], Awaitable[Any]]
 
@@ -105,11 +106,11 @@ def can_refresh(ctx: JobContext) -> bool:
 
 async def test(ctx: JobContext) -> Any:
     """Run `test`; on an expired token refresh once and retry. Falsy → CONNECTION_TEST_FAILED."""
-    first_request = len(ctx.trace.requests)
+    first_request = len(ctx.edge.requests)
     try:
         return await _test_once(ctx)
     except ExecutorError as exc:
-        expired = isinstance(exc, AccessTokenExpired) or _saw_unauthorized(ctx, first_request)
+        expired = isinstance(exc, AccessTokenExpired) or ctx.edge.saw_status(401, since=first_request)
         if not (expired and can_refresh(ctx)):
             raise
     await refresh_credentials(ctx)
@@ -123,21 +124,22 @@ async def _test_once(ctx: JobContext) -> Any:
     client = await make_api_client(ctx)
     handlers = _response_handlers(ctx, client)
     variables = ctx.context()
-    js_config = {k: v for k, v in client.items() if k != "responseHandlers"}
-    js_config["responseHandlers"] = handlers is not None
-    js_config["__retryBudgetMs"] = max(0, int((ctx.remaining() - _RETRY_MARGIN_SECONDS) * 1000))
+    options: dict[str, Any] = {"responseHandlers": handlers is not None,
+                               "retryBudgetMs": max(0, int((ctx.remaining() - _RETRY_MARGIN_SECONDS) * 1000))}
     services: dict[str, Service] = {}
     if handlers is not None:
         services["responseHandlers"] = lambda response: decide(handlers, variables, response)
     signer = API_CLIENT_SIGNERS.get(ctx.auth.type)
     if signer is not None:
         services["signRequest"] = await signer(ctx)
-        js_config["signRequests"] = True
+        options["signRequests"] = True
+    api_client = ContextObject("apiClient", ("apiClient", "externalApiClient"),
+                               config={k: v for k, v in client.items() if k != "responseHandlers"}, options=options)
     if impl.kind == "rest-api-mapping":
         assert impl.rest is not None
-        value = await _rest_api_mapping(ctx, impl.rest, js_config, services)
+        value = await _rest_api_mapping(ctx, impl.rest, api_client, services)
     else:
-        value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
+        value = await ctx.call(impl, ctx.context(), services, objects=(api_client,))
     if not truthy(value):  # JavaScript's truthiness: [] and {} pass, as they would in the platform
         raise ConnectionTestFailed(f"the connection test returned {json.dumps(value)}"[:200])
     return value
@@ -145,17 +147,20 @@ async def _test_once(ctx: JobContext) -> Any:
 
 # The one JavaScript module a rest-api-mapping runs: its request through the connector's apiClient (so
 # baseUri, headers, default query, auth, responseHandlers, 401/429 handling and signing all apply).
-_REST_MODULE = load_module(
-    "export default async function ({ apiClient, request }) {\n"
-    "  const response = await apiClient.request(request);\n"
-    "  return { data: response.data === undefined ? null : response.data,\n"
-    "           headers: { ...response.headers }, statusCode: response.status };\n"
-    "}\n",
-    "rest-api-mapping",
-)
+@functools.cache
+def _rest_module() -> ModuleCode:
+    """Transformed on first use, not at import (workers that never run one never pay for it)."""
+    return load_module(
+        "export default async function ({ apiClient, request }) {\n"
+        "  const response = await apiClient.request(request);\n"
+        "  return { data: response.data === undefined ? null : response.data,\n"
+        "           headers: { ...response.headers }, statusCode: response.status };\n"
+        "}\n",
+        "rest-api-mapping",
+    )
 
 
-async def _rest_api_mapping(ctx: JobContext, rest: RestRequest, js_config: dict[str, Any],
+async def _rest_api_mapping(ctx: JobContext, rest: RestRequest, api_client: ContextObject,
                             services: dict[str, Service]) -> Any:
     """Evaluate the request mapping, send it through the apiClient, evaluate the response mapping."""
     variables = ctx.context()
@@ -172,8 +177,8 @@ async def _rest_api_mapping(ctx: JobContext, rest: RestRequest, js_config: dict[
             value = formula.evaluate(variables)
             if value is not None:
                 request[key] = value
-    impl = MethodImpl("test", "javascript", "rest-api-mapping", module=_REST_MODULE)
-    response = await ctx.call(impl, {**variables, "request": request, "__apiClient": js_config}, services)
+    impl = MethodImpl("test", "javascript", "rest-api-mapping", module=_rest_module())
+    response = await ctx.call(impl, {**variables, "request": request}, services, objects=(api_client,))
     if rest.response_mapping is None:
         return True
     return rest.response_mapping.evaluate({**variables, "response": response})
@@ -186,10 +191,6 @@ def _response_handlers(ctx: JobContext, client: dict[str, Any]) -> Formula | Non
         return impl.response_handlers
     raw = client.get("responseHandlers")
     return compile_response_handlers(raw, "makeApiClient output") if raw else None
-
-
-def _saw_unauthorized(ctx: JobContext, since: int) -> bool:
-    return any(r.get("status") == 401 for r in ctx.trace.requests[since:])
 
 
 async def disconnect(ctx: JobContext) -> Any:
