@@ -74,6 +74,11 @@ class JobContext:
     async def call(self, impl: MethodImpl, context: dict[str, Any],
                    services: Mapping[str, Service] | None = None, objects: tuple[ContextObject, ...] = ()) -> Any:
         """Run one implementation with `context` (plus `objects` made in the engine) and return its JSON output."""
+        if impl.kind == "not-supported":  # never a documented default in its place
+            from executor.errors import MethodNotImplemented
+
+            reason = f": {impl.reason}" if impl.reason else ""
+            raise MethodNotImplemented(f"the connector marks {impl.name} as not supported{reason}")
         if impl.kind == "mapping":
             assert impl.mapping is not None
             return impl.mapping.evaluate(context)

@@ -6,23 +6,28 @@ credentials do so through `ctx.update_credentials`, which the result reports.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from executor.connector.response_handlers import compile_response_handlers, decide
 from executor.connector.schemas import json_type, schema_problems
+from executor.connector.spec import MethodImpl, RestRequest
 from executor.errors import (
     AccessTokenExpired,
     ConnectionTestFailed,
     ExecutorError,
+    InvalidInput,
     InvalidOutput,
     MethodNotImplemented,
 )
 from executor.formulas import Formula
-from executor.formulas.nodes import truthy
+from executor.formulas.jsvalues import js_string, truthy
 from executor.jobs.context import JobContext
+from js_runtime.modules import ModuleCode, load_module
 from js_runtime.session import ContextObject, Service
 
 MethodRunner = Callable[[JobContext], Awaitable[Any]]
@@ -62,7 +67,19 @@ async def make_api_client(ctx: JobContext) -> dict[str, Any]:
     impl = ctx.auth.method("makeApiClient")
     if impl is None:
         return {}
-    return require_object(await ctx.call(impl, ctx.context()), impl.name)
+    client = require_object(await ctx.call(impl, ctx.context()), impl.name)
+    _warn_about_empty_headers(ctx, impl.source, client.get("headers"))
+    return client
+
+
+def _warn_about_empty_headers(ctx: JobContext, source: str, headers: Any) -> None:
+    """A header that came out empty or ending in a space ("Bearer ") lost a value that resolved to nothing."""
+    if not isinstance(headers, dict):
+        return
+    for name, value in headers.items():
+        if isinstance(value, str) and (not value.strip() or value != value.rstrip()):
+            ctx.trace.logs.append({"level": "warn", "message": f"{source}: headers.{name} is empty or ends in a "
+                                   "space: a value it is built from resolved to nothing"})
 
 
 async def refresh_credentials(ctx: JobContext) -> Any:
@@ -118,10 +135,53 @@ async def _test_once(ctx: JobContext) -> Any:
         options["signRequests"] = True
     api_client = ContextObject("apiClient", ("apiClient", "externalApiClient"),
                                config={k: v for k, v in client.items() if k != "responseHandlers"}, options=options)
-    value = await ctx.call(impl, ctx.context(), services, objects=(api_client,))
+    if impl.kind == "rest-api-mapping":
+        assert impl.rest is not None
+        value = await _rest_api_mapping(ctx, impl.rest, api_client, services)
+    else:
+        value = await ctx.call(impl, ctx.context(), services, objects=(api_client,))
     if not truthy(value):  # JavaScript's truthiness: [] and {} pass, as they would in the platform
         raise ConnectionTestFailed(f"the connection test returned {json.dumps(value)}"[:200])
     return value
+
+
+# The one JavaScript module a rest-api-mapping runs: its request through the connector's apiClient (so
+# baseUri, headers, default query, auth, responseHandlers, 401/429 handling and signing all apply).
+@functools.cache
+def _rest_module() -> ModuleCode:
+    """Transformed on first use, not at import (workers that never run one never pay for it)."""
+    return load_module(
+        "export default async function ({ apiClient, request }) {\n"
+        "  const response = await apiClient.request(request);\n"
+        "  return { data: response.data === undefined ? null : response.data,\n"
+        "           headers: { ...response.headers }, statusCode: response.status };\n"
+        "}\n",
+        "rest-api-mapping",
+    )
+
+
+async def _rest_api_mapping(ctx: JobContext, rest: RestRequest, api_client: ContextObject,
+                            services: dict[str, Service]) -> Any:
+    """Evaluate the request mapping, send it through the apiClient, evaluate the response mapping."""
+    variables = ctx.context()
+    path = rest.path.evaluate(variables)
+    method = rest.method.evaluate(variables)
+    if not isinstance(path, str) or not isinstance(method, str):
+        raise InvalidInput(f"{rest.path.source}: path and method must evaluate to strings")
+    parameters = rest.path_parameters.evaluate(variables) if rest.path_parameters else None
+    for name, value in (parameters or {}).items() if isinstance(parameters, dict) else ():
+        path = path.replace("{" + name + "}", quote(js_string(value), safe="!'()*~-_."))
+    request: dict[str, Any] = {"url": path, "method": method.lower()}
+    for key, formula in (("params", rest.query), ("headers", rest.headers), ("data", rest.data)):
+        if formula is not None:
+            value = formula.evaluate(variables)
+            if value is not None:
+                request[key] = value
+    impl = MethodImpl("test", "javascript", "rest-api-mapping", module=_rest_module())
+    response = await ctx.call(impl, {**variables, "request": request}, services, objects=(api_client,))
+    if rest.response_mapping is None:
+        return True
+    return rest.response_mapping.evaluate({**variables, "response": response})
 
 
 def _response_handlers(ctx: JobContext, client: dict[str, Any]) -> Formula | None:

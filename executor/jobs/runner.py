@@ -89,7 +89,7 @@ async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None,
 
 
 def _context(job: Job, edge: JobEdge, lanes: LanePool | None) -> JobContext:
-    auth = job.connector.auth_for(job.auth_option)
+    auth = job.connector.auth_for(job.auth_option, job.input.connector_parameters)
     secrets = job.input.secrets(connection_schema=auth.ui_schema, connector_schema=job.connector.parameters_schema,
                                 credentials_schemas=(auth.custom_credentials_schema,))
     deadline = asyncio.get_running_loop().time() + job.limits.timeout
