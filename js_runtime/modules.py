@@ -17,7 +17,7 @@ from tree_sitter import Language, Node, Parser
 from executor.errors import ConnectorInvalid
 
 _LANGUAGE = Language(tree_sitter_javascript.language())
-ALLOWED_MODULES = frozenset({"axios"})
+ALLOWED_MODULES = frozenset({"axios", "crypto", "node:crypto"})
 FACTORY_PARAMS = "module, exports, require, __ceImport"
 
 
@@ -68,6 +68,7 @@ def _load_cached(source: str, filename: str) -> ModuleCode:
             edits.append(edit)
             tail.extend(exported)
     imports, names = _scan(tree.root_node, data)
+    names.update(name[5:] for name in ALLOWED_MODULES & names if name.startswith("node:"))  # 'node:crypto' needs the unit
     edits.extend(_Edit(n.start_byte, n.end_byte, "__ceImport") for n in imports)
     body = _apply(data, edits).decode("utf-8")
     prologue = "'use strict';" if is_esm else ""
@@ -108,7 +109,7 @@ def _module_name(source_node: Node | None, data: bytes, filename: str) -> str:
     if name not in ALLOWED_MODULES:
         line = source_node.start_point[0] + 1
         raise ConnectorInvalid(
-            f"{filename}:{line}: cannot import module '{name}': connector code may only import 'axios'"
+            f"{filename}:{line}: cannot import module '{name}': connector code may only import 'axios' and 'crypto'"
         )
     return name
 

@@ -100,9 +100,10 @@ host.nextTimerDelay = () => null;
 
 const modules = { axios: null };
 
-function requireModule(name) {
+function requireModule(specifier) {
+  const name = typeof specifier === 'string' && specifier.startsWith('node:') ? specifier.slice(5) : specifier;
   if (Object.prototype.hasOwnProperty.call(modules, name) && modules[name]) return modules[name];
-  const err = new Error("Cannot find module '" + String(name) + "': connector code may only import 'axios'");
+  const err = new Error("Cannot find module '" + String(specifier) + "': connector code may only import 'axios' and 'crypto'");
   err.code = 'MODULE_NOT_FOUND';
   throw err;
 }
