@@ -209,7 +209,7 @@
   }
 
   /** Key material from what Node's createPrivateKey/createPublicKey and sign/verify accept. */
-  function asymmetricFrom(input, wantPrivate) {
+  function asymmetricFrom(input, wantPrivate, forSigning = true) {
     let key = input, format = 'pem', type;
     if (key !== null && typeof key === 'object' && !ArrayBuffer.isView(key) && !(key instanceof KeyObject)) {
       ({ key, format = 'pem', type } = key);
@@ -228,7 +228,8 @@
       return [material.get(key), key.type === 'private'];
     }
     if (typeof key !== 'string' && !ArrayBuffer.isView(key)) {
-      throw argType('"key" argument must be of type string or an instance of ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey', key);
+      const what = forSigning ? 'ArrayBuffer, Buffer, TypedArray, DataView, KeyObject, or CryptoKey' : 'ArrayBuffer, Buffer, TypedArray, or DataView';
+      throw argType(`"key" argument must be of type string or an instance of ${what}`, key);
     }
     try {
       if (format === 'der') {
@@ -245,11 +246,11 @@
     }
   }
   function createPrivateKey(key) {
-    const [handle] = asymmetricFrom(key, true);
+    const [handle] = asymmetricFrom(key, true, false);
     return makeKey('private', handle);
   }
   function createPublicKey(key) {
-    const [handle] = asymmetricFrom(key, false);
+    const [handle] = asymmetricFrom(key, false, false);
     return makeKey('public', K.publicHalf(handle));
   }
   const createSecretKey = (key, encoding) => makeKey('secret', secretBytes(key, encoding));
@@ -317,7 +318,7 @@
   function oneShot(algorithm, data) {
     const name = algorithm === null || algorithm === undefined ? 'sha256' : hashName(algorithm);
     if (!name) throw invalidDigest(algorithm);
-    return [name, newHash(name).update(bufferOrView(data, 'data')).digest()];
+    return [name, newHash(name).update(dataOf(data)).digest()];
   }
   function sign(algorithm, data, key, callback) {
     const [name, digest] = oneShot(algorithm, data);
@@ -327,7 +328,7 @@
   }
   function verify(algorithm, data, key, signature, callback) {
     const [name, digest] = oneShot(algorithm, data);
-    const ok = doVerify(name, digest, key, bufferOrView(signature, 'signature'));
+    const ok = doVerify(name, digest, key, dataOf(signature, undefined, '"signature" argument'));
     if (typeof callback === 'function') { Promise.resolve().then(() => callback(null, ok)); return undefined; }
     return ok;
   }
@@ -365,7 +366,11 @@
     return result;
   }
   function timingSafeEqual(a, b) {
-    const x = bufferOrView(a, 'buf1'), y = bufferOrView(b, 'buf2');
+    const view = (v, what) => {
+      if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return bufferOrView(v, what);
+      throw nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${what}" argument must be an instance of ArrayBuffer, Buffer, TypedArray, or DataView.`);
+    };
+    const x = view(a, 'buf1'), y = view(b, 'buf2');
     if (x.length !== y.length) {
       throw nodeError(RangeError, 'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH', 'Input buffers must have the same byte length');
     }
@@ -375,19 +380,21 @@
   }
 
   // ---- Web Crypto ----
-  const domError = (message, name, code) => {
+  // Legacy codes web.js's DOMException does not know (Node 20 gives DataError and OperationError 0).
+  const DOM_CODES = { __proto__: null, InvalidAccessError: 15, TypeMismatchError: 17, QuotaExceededError: 22 };
+  const domError = (message, name) => {
     const e = new DOMException(message, name);
-    if (code) Object.defineProperty(e, 'code', { value: code, writable: true, configurable: true });
+    if (DOM_CODES[name]) Object.defineProperty(e, 'code', { value: DOM_CODES[name], writable: true, configurable: true });
     return e;
   };
   const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
     BigInt64Array, BigUint64Array];
   function getRandomValues(data) {
     if (!INTEGER_ARRAYS.some((C) => data instanceof C)) {
-      throw domError('The data argument must be an integer-type TypedArray', 'TypeMismatchError', 17);
+      throw domError('The data argument must be an integer-type TypedArray', 'TypeMismatchError');
     }
     if (data.byteLength > 65536) {
-      throw domError(`The requested length exceeds 65,536 bytes`, 'QuotaExceededError', 22);
+      throw domError('The requested length exceeds 65,536 bytes', 'QuotaExceededError');
     }
     fillRandom(bytesOf(data));
     return data;
@@ -395,23 +402,31 @@
 
   const ALGORITHM_NAMES = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'HMAC', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'ECDSA'];
   const unrecognized = () => domError('Unrecognized algorithm name', 'NotSupportedError');
+  const missingOption = (type, member) => nodeError(TypeError, 'ERR_MISSING_OPTION', 'Failed to normalize algorithm: '
+    + `passed algorithm can not be converted to '${type}' because '${member}' is required in '${type}'.`);
   function normalize(algorithm, op) {
     const o = typeof algorithm === 'string' ? { name: algorithm } : algorithm;
     if (o === null || typeof o !== 'object' || typeof o.name !== 'string') {
-      throw Object.assign(new TypeError('Algorithm: name: Missing or not a string'), { code: 'ERR_MISSING_OPTION' });
+      throw missingOption('Algorithm', 'name');
     }
     const name = ALGORITHM_NAMES.find((n) => n.toLowerCase() === o.name.toLowerCase());
     const isHash = name && name.startsWith('SHA-');
     if (!name || (op === 'digest') !== isHash) throw unrecognized();
     const out = { ...o, name };
     if (o.hash !== undefined) out.hash = normalize(o.hash, 'digest');
+    else if (name === 'HMAC' && op === 'importKey') throw missingOption('HmacImportParams', 'hash');
+    else if (name.startsWith('RSA') && op === 'importKey') throw missingOption('RsaHashedImportParams', 'hash');
+    else if (name === 'ECDSA' && op !== 'importKey') throw missingOption('EcdsaParams', 'hash');
+    if (name === 'RSA-PSS' && op !== 'importKey' && o.saltLength === undefined) throw missingOption('RsaPssParams', 'saltLength');
+    if (name === 'ECDSA' && op === 'importKey' && o.namedCurve === undefined) throw missingOption('EcKeyImportParams', 'namedCurve');
     return out;
   }
   const ab = (bytes) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
-  const webData = (data, what = 'data') => {
+  const webData = (data, method, nth) => {
     if (ArrayBuffer.isView(data)) return bytesOf(data);
     if (data instanceof ArrayBuffer) return new Uint8Array(data);
-    throw argType(`"${what}" argument must be an instance of ArrayBuffer, Buffer, TypedArray, or DataView`, data);
+    throw nodeError(TypeError, 'ERR_INVALID_ARG_TYPE',
+      `Failed to execute '${method}' on 'SubtleCrypto': ${nth} argument is not instance of ArrayBuffer, Buffer, TypedArray, or DataView.`);
   };
 
   const cryptoKeys = new WeakMap();  // CryptoKey -> {type, extractable, algorithm, usages, material (base64)}
@@ -436,17 +451,24 @@
       return answer;
     });
   }
-  const keyRecord = (key) => {
+  const keyRecord = (key, method, nth) => {
     const record = cryptoKeys.get(key);
-    if (!record) throw argType('"key" argument must be an instance of CryptoKey', key);
+    if (!record) {
+      throw nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', `Failed to execute '${method}' on 'SubtleCrypto': ${nth} argument is not of type CryptoKey.`);
+    }
     return record;
   };
   const wire = (algorithm) => ({ ...algorithm, publicExponent: undefined });
   function checkKeyFor(record, algorithm, usage) {
-    if (record.algorithm.name !== algorithm.name) throw domError('Key algorithm mismatch', 'InvalidAccessError');
-    if (!record.usages.includes(usage)) throw domError(`Unable to use this key to ${usage}`, 'InvalidAccessError');
+    if (record.algorithm.name !== algorithm.name || !record.usages.includes(usage)) throw domError(`Unable to use this key to ${usage}`, 'InvalidAccessError');
   }
 
+  const checkFormat = (format, method) => {
+    if (!['raw', 'jwk', 'pkcs8', 'spki'].includes(format)) {
+      throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE',
+        `Failed to execute '${method}' on 'SubtleCrypto': 1st argument value '${format}' is not a valid enum value of type KeyFormat.`);
+    }
+  };
   // Node's SubtleCrypto methods check their arguments before returning a promise; failures reject.
   const later = (f) => new Promise((resolve) => resolve(f()));
   class SubtleCrypto {
@@ -454,42 +476,42 @@
     digest(algorithm, data) {
       return later(() => {
         const alg = normalize(algorithm, 'digest');
-        return ab(newHash(hashName(alg.name)).update(webData(data)).digest());
+        return ab(newHash(hashName(alg.name)).update(webData(data, 'digest', '2nd')).digest());
       });
     }
     importKey(format, keyData, algorithm, extractable, usages) {
       return later(() => {
+        checkFormat(format, 'importKey');
         const alg = normalize(algorithm, 'importKey');
-        if (!['raw', 'jwk', 'pkcs8', 'spki'].includes(format)) {
-          throw nodeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The provided value '${format}' is not a valid enum value of type KeyFormat.`);
-        }
-        const data = format === 'jwk' ? keyData : Buffer.from(webData(keyData, 'keyData')).toString('base64');
+        const data = format === 'jwk' ? keyData : Buffer.from(webData(keyData, 'importKey', '2nd')).toString('base64');
         return ask('importKey', { format, keyData: data, algorithm: wire(alg), extractable: !!extractable, usages: Array.from(usages) })
           .then(fromAnswer);
       });
     }
     exportKey(format, key) {
       return later(() => {
-        const record = keyRecord(key);
-        if (!record.extractable) throw domError('key is not extractable', 'InvalidAccessError');
+        checkFormat(format, 'exportKey');
+        const record = keyRecord(key, 'exportKey', '2nd');
+        // Node 20's own spelling (a typo for InvalidAccessError), kept since code may test the name
+        if (!record.extractable) throw domError('key is not extractable', 'InvalidAccessException');
         return ask('exportKey', { format, key: record }).then((answer) => (format === 'jwk' ? answer.jwk
           : ab(new Uint8Array(Buffer.from(answer.base64, 'base64')))));
       });
     }
     sign(algorithm, key, data) {
       return later(() => {
-        const alg = normalize(algorithm, 'sign'), record = keyRecord(key);
+        const alg = normalize(algorithm, 'sign'), record = keyRecord(key, 'sign', '2nd');
         checkKeyFor(record, alg, 'sign');
-        return ask('sign', { algorithm: wire(alg), key: record, data: Buffer.from(webData(data)).toString('base64') })
+        return ask('sign', { algorithm: wire(alg), key: record, data: Buffer.from(webData(data, 'sign', '3rd')).toString('base64') })
           .then((answer) => ab(new Uint8Array(Buffer.from(answer.base64, 'base64'))));
       });
     }
     verify(algorithm, key, signature, data) {
       return later(() => {
-        const alg = normalize(algorithm, 'verify'), record = keyRecord(key);
+        const alg = normalize(algorithm, 'verify'), record = keyRecord(key, 'verify', '2nd');
         checkKeyFor(record, alg, 'verify');
-        return ask('verify', { algorithm: wire(alg), key: record, signature: Buffer.from(webData(signature, 'signature')).toString('base64'),
-          data: Buffer.from(webData(data)).toString('base64') }).then((answer) => answer.valid === true);
+        return ask('verify', { algorithm: wire(alg), key: record, signature: Buffer.from(webData(signature, 'verify', '3rd')).toString('base64'),
+          data: Buffer.from(webData(data, 'verify', '4th')).toString('base64') }).then((answer) => answer.valid === true);
       });
     }
   }
