@@ -161,9 +161,9 @@ def _load_der(payload: dict[str, Any]) -> PrivateKey | PublicKey:
             key = serialization.load_der_public_key(data)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise WebCryptoError("DataError", "Invalid keyData") from None
-    if not isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey | ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+    if not isinstance(key, PrivateKey | PublicKey):
         raise WebCryptoError("DataError", "Invalid key type")
-    return key  # type: ignore[no-any-return]
+    return key
 
 
 def _rsa_from_jwk(jwk: dict[str, Any]) -> PrivateKey | PublicKey:
@@ -237,7 +237,7 @@ def _import_ec(payload: dict[str, Any], algorithm: dict[str, Any]) -> dict[str, 
         raise WebCryptoError("NotSupportedError", f"Unable to import EC key with format {fmt}")
     if not isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
         raise WebCryptoError("DataError", "Invalid key type")
-    if key.curve.name != _CURVES[curve_name].name:
+    if key.curve.name != _CURVES[curve_name]().name:
         raise WebCryptoError("DataError", "Named curve mismatch")
     is_private = isinstance(key, ec.EllipticCurvePrivateKey)
     usages = _check_usages(payload["usages"], {"sign"} if is_private else {"verify"}, "an ECDSA key")
@@ -275,7 +275,8 @@ def _export_key(payload: dict[str, Any]) -> dict[str, Any]:
             raise WebCryptoError("NotSupportedError", f"Unable to export a {fmt} HMAC key")
         return {"base64": _b64(key)}
     if fmt == "raw" and record["type"] == "public" and isinstance(key, ec.EllipticCurvePublicKey):
-        return {"base64": _b64(key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))}
+        point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+        return {"base64": _b64(point)}
     if (fmt, record["type"]) in (("pkcs8", "private"), ("spki", "public")):
         return {"base64": record["material"]}
     raise WebCryptoError("InvalidAccessError", f"Unable to export a {fmt} {name} {record['type']} key")

@@ -68,7 +68,8 @@ def _load_cached(source: str, filename: str) -> ModuleCode:
             edits.append(edit)
             tail.extend(exported)
     imports, names = _scan(tree.root_node, data)
-    names.update(name[5:] for name in ALLOWED_MODULES & names if name.startswith("node:"))  # 'node:crypto' needs the unit
+    # 'node:crypto' needs the unit named 'crypto'
+    names.update(name[5:] for name in ALLOWED_MODULES & names if name.startswith("node:"))
     edits.extend(_Edit(n.start_byte, n.end_byte, "__ceImport") for n in imports)
     body = _apply(data, edits).decode("utf-8")
     prologue = "'use strict';" if is_esm else ""

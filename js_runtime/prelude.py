@@ -36,8 +36,8 @@ UNITS: tuple[Unit, ...] = (
                                         "atob", "btoa", "DOMException"})),
     Unit("buffer", ("buffer.js",), frozenset({"Buffer"}), needs=("web",)),
     Unit("net", ("net.js",), frozenset()),  # queuing requests and service calls, for the units below
-    Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response",
-                                                      "AbortController", "AbortSignal"}), needs=("web", "timers", "net")),
+    Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
+                                            "AbortSignal"}), needs=("web", "timers", "net")),
     # axios hands arraybuffer responses over as a Buffer, as in Node
     Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
     # 'crypto' is both the Web Crypto global and the module name (require('crypto'), 'node:crypto')

@@ -30,11 +30,11 @@ from executor.errors import (
     ScriptError,
     error_from_code,
 )
+from js_runtime.crypto_service import serve_crypto
 from js_runtime.engine import Engine, EngineKind, open_engine
 from js_runtime.http import HttpRequest, HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
-from js_runtime.crypto_service import serve_crypto
 from js_runtime.modules import ModuleCode
 from js_runtime.prelude import prelude_for, units_for
 
