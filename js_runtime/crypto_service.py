@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -37,6 +38,36 @@ class WebCryptoError(Exception):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(message)
         self.name = name
+
+
+def crypto_service(on_secret: Callable[[list[str]], None] | None = None) -> Callable[[Any], dict[str, Any]]:
+    """The service, telling `on_secret` the spellings of every private or secret key the script imports
+    (base64 DER and its 64-character PEM lines, JWK private members, raw secrets as base64 and text), so
+    the job can add them to its secrets and redact them wherever they would be written."""
+    def serve(payload: Any) -> dict[str, Any]:
+        answer = serve_crypto(payload)
+        if on_secret is not None and answer.get("type") in ("private", "secret"):
+            on_secret(_secret_spellings(payload, answer))
+        return answer
+    return serve
+
+
+def _secret_spellings(payload: dict[str, Any], answer: dict[str, Any]) -> list[str]:
+    material = str(answer["material"])
+    out = [material, *(material[i:i + 64] for i in range(0, len(material), 64))]
+    key_data = payload.get("keyData")
+    if isinstance(key_data, str):
+        out.append(key_data)
+    elif isinstance(key_data, dict):
+        out.extend(str(key_data[f]) for f in ("d", "p", "q", "dp", "dq", "qi", "k") if isinstance(key_data.get(f), str))
+    if answer["type"] == "secret":
+        raw = base64.b64decode(material)
+        out.append(_b64url(raw))
+        try:
+            out.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    return [value for value in dict.fromkeys(out) if len(value) >= 4]
 
 
 def serve_crypto(payload: Any) -> dict[str, Any]:

@@ -101,11 +101,11 @@ class V8Engine:
             # A cancelled evaluation must finish while the loop is still there to hear about it.
             await self._drain()
             try:
-                await lane.run(self._maker.__exit__, None, None, None)
+                await lane.run(_free_isolate, self._maker)
             finally:
                 self._lanes.release(lane)
             return
-        lane.submit(self._maker.__exit__, None, None, None)  # freeing blocks; nobody needs to wait
+        lane.submit(_free_isolate, self._maker)  # freeing blocks; nobody needs to wait
         self._lanes.release(lane)
 
     async def _eval(self, script: str, timeout: float) -> object:
@@ -209,6 +209,15 @@ class _StartSlot:
 # once abort the process (`Check failed: !IsConfigurablePoolInitialized()`), so the first is made alone.
 _first_isolate_lock = threading.Lock()
 _first_isolate_made = threading.Event()
+# Creating a context on one lane while another lane frees one crashes the process inside mini-racer
+# (mr_init_context racing mr_free_context: a segfault seen every few dozen jobs once contexts held
+# more, e.g. the crypto unit's), so the two never overlap.
+_lifecycle_lock = threading.Lock()
+
+
+def _free_isolate(maker: AbstractContextManager[Context]) -> None:
+    with _lifecycle_lock:
+        maker.__exit__(None, None, None)
 
 
 def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
@@ -236,11 +245,12 @@ class _BareRacer(py_mini_racer.MiniRacer):
 def _make_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
         AbstractContextManager[Context], py_mini_racer.MiniRacer]:
     maker = _make_context(loop)
-    racer = _BareRacer(maker.__enter__())
+    with _lifecycle_lock:
+        racer = _BareRacer(maker.__enter__())
     try:
         racer.set_hard_memory_limit(limits.memory)
     except BaseException:
-        maker.__exit__(None, None, None)
+        _free_isolate(maker)
         raise
     return maker, racer
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from executor.errors import JobTimeout, ScriptError
-from js_runtime.crypto_service import serve_crypto
+from js_runtime.crypto_service import crypto_service, serve_crypto
 from js_runtime.limits import Limits
 from js_runtime.modules import load_module
 from js_runtime.prelude import prelude_for, units_for
@@ -354,6 +354,24 @@ def test_service_answers_forged_payloads_with_an_error_not_a_crash():
                     {"op": "nope"}):
         answer = serve_crypto(payload)
         assert set(answer) == {"error"} and answer["error"]["name"] in {"DataError", "NotSupportedError"}
+
+
+def test_service_hook_reports_imported_private_key_material():
+    reported: list[str] = []
+    serve = crypto_service(reported.extend)
+    der = _RSA.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    rsa_import = {"op": "importKey", "format": "pkcs8", "keyData": base64.b64encode(der).decode(),
+                  "algorithm": {"name": "RSASSA-PKCS1-v1_5", "hash": {"name": "SHA-256"}}, "usages": ["sign"]}
+    assert serve(rsa_import)["type"] == "private"
+    assert all(line in reported for line in RSA_PEM.splitlines()[1:-1])  # every PEM line of the key
+    hmac_import = {"op": "importKey", "format": "raw", "keyData": base64.b64encode(b"webhook-secret").decode(),
+                   "algorithm": {"name": "HMAC", "hash": {"name": "SHA-256"}}, "usages": ["sign"]}
+    serve(hmac_import)
+    assert "webhook-secret" in reported
+    reported.clear()
+    spki = _RSA.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    serve({**rsa_import, "format": "spki", "keyData": base64.b64encode(spki).decode(), "usages": ["verify"]})
+    assert reported == []  # public keys are not secrets
 
 
 # ---- cost ----
