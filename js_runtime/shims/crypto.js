@@ -67,7 +67,7 @@
   const HASH_ALIASES = { __proto__: null, 'rsa-md5': 'md5', 'rsa-sha1': 'sha1', 'sha-1': 'sha1', 'rsa-sha224': 'sha224',
     'sha-224': 'sha224', 'sha2-224': 'sha224', 'rsa-sha256': 'sha256', 'sha-256': 'sha256', 'sha2-256': 'sha256',
     'rsa-sha384': 'sha384', 'sha-384': 'sha384', 'sha2-384': 'sha384', 'rsa-sha512': 'sha512', 'sha-512': 'sha512',
-    'sha2-512': 'sha512', sha1WithRSAEncryption: 'sha1', sha256withrsaencryption: 'sha256' };
+    'sha2-512': 'sha512', sha1withrsaencryption: 'sha1', sha256withrsaencryption: 'sha256' };
   const hashName = (name) => {
     const lower = `${name}`.toLowerCase(), n = HASH_ALIASES[lower] || lower;
     return hasHash(n) ? n : null;

@@ -193,7 +193,7 @@
       return this;
     }
     digest() {
-      const [compress, block, , , size, little] = this.spec;
+      const [, block, , , size, little] = this.spec;
       const bits = this.length * 8, lengthBytes = block / 8;
       const pad = new Uint8Array(((this.filled + 1 + lengthBytes <= block) ? block : 2 * block) - this.filled);
       pad[0] = 0x80;
@@ -205,7 +205,6 @@
       const length = this.length;
       this.update(pad);
       this.length = length;
-      void compress;
       const out = new Uint8Array(size);
       for (let i = 0; i < size; i++) {
         const word = this.h[i >> 2];
