@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -213,7 +214,7 @@ def _check_rsa(numbers: rsa.RSAPrivateNumbers) -> None:
     primality tests cost seconds for a 4096-bit key (~10 s for 8192 bits) on every import."""
     p, q, d, n = numbers.p, numbers.q, numbers.d, numbers.public_numbers.n
     if (p * q != n or p < 3 or q < 3 or numbers.dmp1 != d % (p - 1) or numbers.dmq1 != d % (q - 1)
-            or numbers.iqmp * q % p != 1 or pow(pow(2, numbers.public_numbers.e, n), d, n) != 2):
+            or numbers.iqmp * q % p != 1 or d * numbers.public_numbers.e % math.lcm(p - 1, q - 1) != 1):
         raise WebCryptoError("DataError", "Invalid keyData")
 
 

@@ -365,6 +365,15 @@ def test_service_refuses_keys_past_rsa_8192_before_parsing_them():
     assert serve_crypto(jwk)["error"]["name"] == "NotSupportedError"
 
 
+def test_service_refuses_an_inconsistent_rsa_key():
+    der = bytearray(_RSA.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    der[-40] ^= 1  # inside qi (the CRT coefficient): still DER, no longer a key
+    payload = {"op": "importKey", "format": "pkcs8", "keyData": base64.b64encode(bytes(der)).decode(),
+               "algorithm": {"name": "RSASSA-PKCS1-v1_5", "hash": {"name": "SHA-256"}}, "usages": ["sign"]}
+    assert serve_crypto(payload) == {"error": {"name": "DataError", "message": "Invalid keyData"}}
+
+
 def test_service_hook_reports_imported_private_key_material():
     reported: list[str] = []
     serve = crypto_service(reported.extend)
