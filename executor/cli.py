@@ -20,6 +20,7 @@ from executor.jobs import Job, JobInput, run_job
 from executor.jobs.result import JobResult
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS
+from js_runtime.lanes import abandoned_work
 from js_runtime.limits import DEFAULT_LIMITS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    serve.add_argument("--store", default=None,
+                       help="shared state: redis://HOST:PORT/DB (default: this process's memory; "
+                            "or CONNECTOR_EXECUTOR_STORE)")
     _add_engine(serve)
     _add_allow_host(serve)
 
@@ -55,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("connector_dir", type=Path)
     record.add_argument("method")
     record.add_argument("--input", required=True)
-    record.add_argument("--output", required=True, type=Path)
+    record.add_argument("--output", required=True, type=Path, help="the fixture to write: .json, .yml or .yaml")
+    record.add_argument("--force", action="store_true", help="replace an existing fixture file")
     _add_engine(record)
     record.add_argument("--auth-option", default=None)
     _add_allow_host(record)
@@ -80,11 +85,22 @@ def read_input(source: str | None) -> JobInput:
         return JobInput.from_json(json.loads(text))
     except (OSError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"cannot read input {source}: {exc.__class__.__name__}") from None
+    except RecursionError:
+        raise InvalidInput(f"cannot read input {source}: it is nested too deeply") from None
 
 
 def print_result(result: JobResult) -> None:
-    json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """The result as one line of UTF-8 JSON. A lone surrogate (a JS string may hold one, in an output,
+    log line, message or key) has no UTF-8 form: then every non-ASCII character is written as a
+    \\u escape instead, which JSON readers turn back into the same string."""
+    text = json.dumps(result.to_dict(), ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(result.to_dict(), ensure_ascii=True).encode("ascii")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
+    sys.stdout.buffer.flush()
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -101,7 +117,19 @@ async def _run(args: argparse.Namespace) -> int:
     async with LiveTransport(policy, max_response_bytes=job.limits.max_response_bytes) as transport:
         result = await run_job(job, send=transport.send)
     print_result(result)
+    if result.error is not None:
+        print_error_location(result.error)
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def print_error_location(error: ExecutorError) -> None:
+    """A failed script's message, where it happened and its connector frames, readably on stderr."""
+    where = error.details.get("location")
+    if not isinstance(where, str):
+        return
+    print(f"error: {error.code}: {error.message}\n  at {where}", file=sys.stderr)
+    for frame in error.details.get("stack") or []:
+        print(f"    {frame}", file=sys.stderr)
 
 
 def _handler(command: str) -> Any:
@@ -122,6 +150,19 @@ def _handler(command: str) -> Any:
     return _run
 
 
+def console_main() -> None:
+    """The console script: `main`, then an exit that does not wait for an engine thread still spinning.
+
+    Only the process's own entry point may exit this way (`main` is also called in-process, by tests
+    and by the pytest plugin, where an abandoned lane of an earlier job must not end the process)."""
+    outcome = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if abandoned_work():
+        os._exit(outcome)
+    sys.exit(outcome)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `connector-executor` console script."""
     args = build_parser().parse_args(argv)
@@ -138,4 +179,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()
