@@ -78,6 +78,14 @@ def rows_and_targets(data: dict[str, Any]) -> tuple[list[Row], list[Target]]:
         rows.append(Row(SECTIONS[0], f"{NAMES[kind]} job in-process (run_method)", _ms(ours),
                         f"floor ({FLOOR_HOW[kind]}) {_ms(floor)}", _x(ratio)))
         targets.append(Target(f"{NAMES[kind]} in-process job cost: ours / floor", _x(ratio), "<= 1.3x", ratio <= 1.3))
+    for kind in ("quickjs", "v8") if "crypto" in data else ():
+        crypto, plain = data["crypto"], data["crypto"][f"plain.{kind}"]
+        rows.append(Row(SECTIONS[0], f"{NAMES[kind]} job mentioning crypto (unit loaded, unused)",
+                        _ms(crypto[f"loaded.{kind}"]), f"same job without crypto {_ms(plain)} (unit not loaded)",
+                        f"+{(crypto[f'loaded.{kind}'].median - plain.median) * 1000:.2f} ms"))
+        rows.append(Row(SECTIONS[0], f"{NAMES[kind]} job signing one RS256 JWT (createSign, 2048-bit)",
+                        _ms(crypto[f"rs256.{kind}"]), f"job without crypto {_ms(plain)}",
+                        f"+{(crypto[f'rs256.{kind}'].median - plain.median) * 1000:.1f} ms"))
 
     # 2. the front-end floor and serve
     bare = frontend["bare"]

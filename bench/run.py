@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
     _say("section 1: engine floor vs run_method, in-process")
     data["engine"] = asyncio.run(inproc.engine_floor(plan.inproc_jobs))
+    data["crypto"] = asyncio.run(inproc.crypto_cost(max(20, plan.inproc_jobs // 10)))
     with python_server("upstream", log_dir=logs, name="upstream") as upstream:
         _say("section 4: the HTTP bridge vs a direct aiohttp request")
         data["bridge"] = asyncio.run(inproc.bridge(upstream.url, plan.bridge_jobs))

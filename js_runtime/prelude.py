@@ -43,10 +43,14 @@ UNITS: tuple[Unit, ...] = (
     Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
     Unit("buffer", ("buffer.js",), frozenset({"Buffer"}), needs=("web",)),
-    Unit("fetch", ("net.js", "fetch.js"), frozenset({"fetch", "Headers", "Request", "Response",
-                                                      "AbortController", "AbortSignal"}), needs=("web", "timers")),
+    Unit("net", ("net.js",), frozenset()),  # queuing requests and service calls, for the units below
+    Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
+                                            "AbortSignal"}), needs=("web", "timers", "net")),
     # axios hands arraybuffer responses over as a Buffer, as in Node
     Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
+    # 'crypto' is both the Web Crypto global and the module name (require('crypto'), 'node:crypto')
+    Unit("crypto", ("crypto_hash.js", "crypto_keys.js", "crypto.js"), frozenset({"crypto", "CryptoKey"}),
+         needs=("buffer", "net")),
     Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
     # Node built-in modules: each registers itself with host.registerModule under its bare name
     Unit("querystring", ("mod_querystring.js",), frozenset({"querystring"}), needs=("buffer",), module_only=True),

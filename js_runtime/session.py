@@ -14,6 +14,7 @@ import asyncio
 import base64
 import binascii
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,12 +31,13 @@ from executor.errors import (
     ScriptError,
     error_from_code,
 )
+from js_runtime.crypto_service import serve_crypto
 from js_runtime.engine import Engine, EngineKind, open_engine
 from js_runtime.http import HttpRequest, HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.modules import ModuleCode
-from js_runtime.prelude import prelude_for
+from js_runtime.prelude import prelude_for, units_for
 from js_runtime.stacks import Location, locate
 
 Service = Callable[[Any], Any]
@@ -178,8 +180,12 @@ def _deliverable(task: asyncio.Task[HttpResponse]) -> dict[str, Any]:
     raise exc  # policy refusals, unrecorded requests, limits: the job ends here
 
 
+# Services every job has, whatever the executor adds: crypto.subtle's key operations.
+_BUILTIN_SERVICES: Mapping[str, Service] = {"crypto": serve_crypto}
+
+
 def _serve(services: Mapping[str, Service], item: dict[str, Any]) -> Any:
-    service = services.get(str(item["service"]))
+    service = services.get(str(item["service"])) or _BUILTIN_SERVICES.get(str(item["service"]))
     if service is None:
         raise ScriptError(f"the script asked for an unknown executor service {str(item['service'])[:40]!r}")
     return service(item.get("payload"))
@@ -311,7 +317,9 @@ def _reachable_names(call: MethodCall) -> frozenset[str]:
 
 
 def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
-    options = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
+    options: dict[str, Any] = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
+    if "crypto" in units_for(_reachable_names(call)):
+        options["entropy"] = os.urandom(32).hex()  # keys crypto.js's CSPRNG; only jobs that load it pay
     try:
         context = _js_string(json.dumps(call.context, allow_nan=False))  # NaN/Infinity: not JSON to JS
         objects = _js_string(json.dumps([o.to_json() for o in call.objects], allow_nan=False))
