@@ -324,7 +324,10 @@ def test_fixture_errors_name_the_file_and_field(tmp_path: Path) -> None:
     with pytest.raises(FixtureError, match=r"broken.yml: http\[0\]\.request\.url: missing"):
         load_fixture(path)
     path = write_fixture(tmp_path, "typo.yml", {**API_KEY_TEST, "expected": {"status": "failed"}})
-    with pytest.raises(FixtureError, match=r"typo.yml: expected: unknown field \(expected one of: authOption, "):
+    with pytest.raises(FixtureError, match=r"typo.yml: expected: unknown field \(did you mean 'expect'\?\)"):
+        load_fixture(path)
+    path = write_fixture(tmp_path, "odd.yml", {**API_KEY_TEST, "zzz": 1})
+    with pytest.raises(FixtureError, match=r"odd.yml: zzz: unknown field \(expected one of: authOption, "):
         load_fixture(path)
 
 
