@@ -1,4 +1,4 @@
-"""The job's input (the context of the contract), parsed once into a typed, frozen value."""
+"""The job's input (the context of docs/contract.md §1), parsed once into a typed, frozen value."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The job result object (contract §2), the same for the CLI, the service and replay."""
+"""The job result object (docs/contract.md §2), the same for the CLI, the service and replay."""
 
 from __future__ import annotations
 

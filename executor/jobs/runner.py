@@ -33,7 +33,7 @@ oauth.install()  # registers the OAuth flows and standard refreshes with flows/m
 
 log = logging.getLogger(__name__)
 
-# Method names the contract accepts, with what runs them.
+# Method names docs/contract.md §3 accepts, with what runs them.
 DISPATCH: dict[str, methods.MethodRunner] = {
     "getCredentialsFromConnectionParameters": methods.get_credentials_from_connection_parameters,
     "makeApiClient": methods.make_api_client,
