@@ -21,7 +21,6 @@ from typing import Any
 from executor.connector import METHOD_NAMES, Connector, load_connector_dir
 from executor.errors import ConnectorInvalid, ExecutorError, InvalidInput
 from executor.jobs import Job, JobInput, run_job
-from executor.jobs.input import near_miss_keys
 from executor.jobs.result import JobResult
 from executor.suggest import did_you_mean
 from executor.transport import LiveTransport, NetworkPolicy
@@ -41,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run integration connectors' auth methods in sandboxed engines.",
         epilog="exit status: 0 succeeded, 1 the job failed, 2 bad usage, an invalid connector or an "
                "unreadable input.\nRun `connector-executor COMMAND --help` for each command's examples.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _run_parser(commands)
     _serve_parser(commands)
@@ -49,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     _record_parser(commands)
     _check_parser(commands)
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (reading the package metadata costs every run otherwise)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"{parser.prog} {package_version()}")
+        parser.exit()
 
 
 def package_version() -> str:
@@ -155,13 +162,8 @@ def read_json_document(source: str) -> Any:
 
 
 def read_input(source: str | None) -> JobInput:
-    """The --input file (or stdin) as a JobInput; warnings for near-miss keys go to stderr."""
-    if source is None:
-        return JobInput()
-    document = read_json_document(source)
-    for warning in near_miss_keys(document):
-        warn(warning)
-    return JobInput.from_json(document)
+    """The --input file (or stdin) as a JobInput."""
+    return JobInput() if source is None else JobInput.from_json(read_json_document(source))
 
 
 def warn(message: str) -> None:
@@ -182,14 +184,6 @@ def check_method(connector: Connector, method: str, auth_option: str | None) -> 
     raise InvalidInput(f"unknown method '{method}'{did_you_mean(method, known)}")
 
 
-def warn_about_options(connector: Connector, auth_option: str | None) -> None:
-    """A connector with auth options run without one runs its top-level auth: say so."""
-    if auth_option is None and connector.auth.options:
-        keys = ", ".join(connector.auth.options)
-        warn(f"{connector.key} has auth options ({keys}) and none was chosen, so the top-level auth runs; "
-             "choose one with --auth-option KEY")
-
-
 async def _run(args: argparse.Namespace) -> int:
     try:
         connector = load_connector_dir(args.connector_dir)
@@ -199,12 +193,13 @@ async def _run(args: argparse.Namespace) -> int:
         print_result(JobResult("failed", error=exc))
         print(f"error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
-    warn_about_options(connector, args.auth_option)
     policy = NetworkPolicy.from_env(os.environ, args.allow_host)
     job = Job(connector=connector, method=args.method, input=job_input, engine=args.engine,
               auth_option=args.auth_option, limits=DEFAULT_LIMITS.with_timeout(args.timeout))
     async with LiveTransport(policy, max_response_bytes=job.limits.max_response_bytes) as transport:
         result = await run_job(job, send=transport.send)
+    for warning in result.warnings:  # also in the result's `warnings`
+        warn(warning)
     print_result(result)
     return exit_status(result)
 

@@ -101,6 +101,10 @@ JOB_RESULT_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "warnings": {
+            "type": "array", "items": {"type": "string"},
+            "description": "Mistakes the job ran despite, e.g. an input key close to a documented one.",
+        },
     },
 }
 

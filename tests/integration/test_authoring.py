@@ -128,15 +128,18 @@ def test_input_that_is_not_json_says_line_and_column(tmp_path: Path) -> None:
 
 def test_a_misspelt_input_key_is_named_with_did_you_mean() -> None:
     run = cli("run", str(CONNECTORS / "api-key-example"), "makeApiClient", "--input", "-",
-              stdin='{"credential": {"apiKey": "k"}}')
-    assert "warning: input.credential: not a documented input key (did you mean 'credentials'?)" in run.stderr
+              stdin='{"credential": {"apiKey": "k"}, "myOwnKey": 1}')
+    warning = ("input.credential: not a documented input key (did you mean 'credentials'?); "
+               "it is passed to scripts as it is")
+    assert run.stderr == f"warning: {warning}\n"
+    assert json.loads(run.stdout)["warnings"] == [warning]
 
 
 def test_an_options_connector_run_without_auth_option_says_so() -> None:
     run = cli("run", str(CONNECTORS / "options-example"), "makeApiClient", "--input", "-",
               stdin='{"credentials": {"apiKey": "k"}}')
     assert ("warning: options-example has auth options (api-key, oauth) and none was chosen, so the top-level "
-            "auth runs; choose one with --auth-option KEY") in run.stderr
+            "auth runs; choose one with --auth-option KEY (authOption)") in run.stderr
     chosen = cli("run", str(CONNECTORS / "options-example"), "makeApiClient", "--auth-option", "api-key",
                  "--input", "-", stdin='{"credentials": {"apiKey": "k"}}')
     assert chosen.returncode == 0 and "warning" not in chosen.stderr
@@ -189,6 +192,9 @@ async def test_serve_reload_applies_an_edit_to_the_next_job(tmp_path: Path) -> N
                 assert (await response.json())["output"] == "second"
             async with session.post(f"{serve.url}/v1/jobs", json={**job, "connector": "new"}) as response:
                 assert (await response.json())["status"] == "succeeded"
+            async with session.post(f"{serve.url}/v1/jobs", json={**job, "input": {"State": "s"}}) as response:
+                assert (await response.json())["warnings"] == [
+                    "input.State: not a documented input key (did you mean 'state'?); it is passed to scripts as it is"]
     finally:
         serve.process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(serve.process.wait(), 15)
