@@ -34,6 +34,7 @@ from bench.common import (
     rounds,
 )
 from executor.transport import LiveTransport, NetworkPolicy
+from js_runtime import v8_engine
 from js_runtime.http import HttpRequest, HttpResponse
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS
@@ -56,6 +57,7 @@ def quickjs_floor_job() -> Any:
 
 async def v8_floor_job(loop: asyncio.AbstractEventLoop) -> Any:
     """V8 alone: a fresh isolate and context, compile + call, await the promise, read the JSON output."""
+    v8_engine.initialise()  # V8 loaded with the flags the executor runs it with
     with py_mini_racer.mini_racer(loop) as racer:
         promise = await racer.eval_cancelable(_FLOOR_SCRIPT)
         return json.loads(await promise)

@@ -2,7 +2,10 @@
 nothing. Every limit in js_runtime.limits has a test here that hits it."""
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -202,3 +205,44 @@ async def test_jobs_that_follow_each_other_on_one_lane_share_nothing(engine):
         assert lanes.size == 1
     finally:
         lanes.close()
+
+
+# Many first jobs at once in a fresh process: the engine's one-time set-up (V8: the platform, its first
+# isolate) happens once, before any concurrent use, and isolates made on any lane thread work (V8's
+# memory protection keys once killed the process with SIGSEGV on the second lane to make an isolate).
+_FIRST_JOBS = """
+import asyncio, json, sys
+from js_runtime.limits import Limits
+from js_runtime.modules import load_module
+from js_runtime.session import MethodCall, Trace, run_method
+
+async def main():
+    async def no_network(request):
+        raise AssertionError("no request is made")
+    module = load_module("export default (ctx) => ctx.n * 2", "first.js")
+    runs = [run_method(MethodCall(module, "default", {"n": n}), engine=sys.argv[1], send=no_network,
+                       limits=Limits(timeout=20), trace=Trace()) for n in range(60)]
+    print(json.dumps(await asyncio.gather(*runs)))
+    # then jobs whose isolates are made and freed on lanes while others spin
+    spin = load_module("export default () => { while (true) {} }", "spin.js")
+    async def spinner():
+        try:
+            await run_method(MethodCall(spin, "default", {}), engine=sys.argv[1], send=no_network,
+                             limits=Limits(timeout=0.5), trace=Trace())
+        except Exception as exc:
+            return exc.code
+    print(json.dumps(await asyncio.gather(*(spinner() for _ in range(6)), *runs[:0])))
+
+asyncio.run(main())
+"""
+
+
+async def test_many_first_jobs_at_once_in_a_fresh_process(engine):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", _FIRST_JOBS, engine, cwd=root,
+                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(child.communicate(), 120)
+    assert child.returncode == 0, stderr.decode()[-2000:]
+    outputs, spun = (json.loads(line) for line in stdout.decode().splitlines())
+    assert outputs == [2 * n for n in range(60)]
+    assert spun == ["TIMEOUT"] * 6
