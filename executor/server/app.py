@@ -151,7 +151,7 @@ def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web
     server_metrics.connector_loads.labels("directory").inc(len(named))
     reload = functools.partial(load_connectors, config.connectors_dir) if config.reload else None
     registry = ConnectorRegistry(named, on_parse=lambda source: server_metrics.connector_loads.labels(source).inc(),
-                                 reload=reload)
+                                 reload=reload, directory=config.connectors_dir)
     options = WorkerOptions(engine=config.engine, connectors_dir=config.connectors_dir, reload=config.reload,
                             allow_hosts=config.allow_hosts, lanes=config.jobs_per_worker,
                             start_timeout=config.worker_start_timeout)

@@ -78,8 +78,10 @@ class ConnectorRegistry:
     """Named connectors, plus an LRU of parsed inline ones; `on_parse(source)` counts real parses."""
 
     def __init__(self, named: Mapping[str, Connector], *, on_parse: Callable[[str], None] | None = None,
-                 max_inline: int = 256, reload: Callable[[], Mapping[str, Connector]] | None = None) -> None:
+                 max_inline: int = 256, reload: Callable[[], Mapping[str, Connector]] | None = None,
+                 directory: Path | None = None) -> None:
         self._named = dict(named)
+        self._directory = directory
         self._reload = reload  # serve --reload: the named connectors are read again on each lookup
         self._inline: OrderedDict[str, Connector | str] = OrderedDict()  # str: why it is broken
         self._on_parse = on_parse or (lambda _source: None)
@@ -96,6 +98,19 @@ class ConnectorRegistry:
     def _refresh(self) -> None:
         if self._reload is not None:
             self._named = dict(self._reload())
+
+    def why_missing(self, key: str) -> str:
+        """With --reload, why a folder named `key` gave no connector (it does not load), else ""."""
+        if self._reload is None or self._directory is None:
+            return ""
+        folder = self._directory / key
+        if not _is_connector(folder):
+            return ""
+        try:
+            load_connector_dir(folder)
+        except ConnectorInvalid as exc:
+            return f" ({key}/ does not load: {exc.message})"
+        return ""
 
     def inline(self, files: Mapping[str, str]) -> tuple[Connector, str]:
         """The parsed inline connector and its digest; ConnectorInvalid (also cached) when it is broken."""

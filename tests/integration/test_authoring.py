@@ -192,6 +192,14 @@ async def test_serve_reload_applies_an_edit_to_the_next_job(tmp_path: Path) -> N
                 assert (await response.json())["output"] == "second"
             async with session.post(f"{serve.url}/v1/jobs", json={**job, "connector": "new"}) as response:
                 assert (await response.json())["status"] == "succeeded"
+            (root / "auth" / "test.js").write_text("export default async () => {\n")
+            async with session.post(f"{serve.url}/v1/jobs", json=job) as response:
+                assert response.status == 404
+                error = (await response.json())["error"]
+                assert error["code"] == "CONNECTOR_NOT_FOUND"
+                assert error["message"].startswith("no connector with key 'mine' (mine/ does not load: auth/test.js:")
+                assert error["message"].endswith("JavaScript does not parse)")
+            (root / "auth" / "test.js").write_text("export default async () => 'third'\n")
             async with session.post(f"{serve.url}/v1/jobs", json={**job, "input": {"State": "s"}}) as response:
                 assert (await response.json())["warnings"] == [
                     "input.State: not a documented input key (did you mean 'state'?); it is passed to scripts as it is"]
