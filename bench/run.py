@@ -112,6 +112,10 @@ def run(args: argparse.Namespace) -> int:
         _say(f"section 5: scale: {plan.scale_jobs} jobs in flight on a {plan.scale_delay_ms} ms upstream")
         data["scale"] = service.scale(jobs=plan.scale_jobs, delay_ms=plan.scale_delay_ms, upstream=upstream.url,
                                       connectors=connectors, log_dir=logs)
+    _say(f"section 5: the shared store's cost per job, memory vs Redis ({plan.connections} connections, "
+         f"{plan.load_seconds:g} s each)")
+    data["store"] = service.store_cost(connections=plan.connections, seconds=plan.load_seconds,
+                                       warmup=plan.warmup_seconds, connectors=connectors, log_dir=logs)
     _say(f"section 6: soak: {plan.soak_total} jobs per engine")
     data["soak"] = service.soak(total=plan.soak_total, first=plan.soak_first, connections=plan.soak_connections,
                                 batches=plan.soak_batches, settle=plan.settle_seconds, connectors=connectors,

@@ -25,6 +25,7 @@ from executor.jobs.result import JobResult
 from executor.suggest import did_you_mean
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS
+from js_runtime.lanes import abandoned_work
 from js_runtime.limits import DEFAULT_LIMITS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -102,6 +103,9 @@ CONNECTOR_EXECUTOR_TOKEN=s3cret connector-executor serve --host 0.0.0.0""")
     serve.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
     serve.add_argument("--reload", action="store_true",
                        help="re-read --connectors on every job, so edits apply without a restart (for authors)")
+    serve.add_argument("--store", default=None,
+                       help="shared state: redis://HOST:PORT/DB (default: this process's memory; "
+                            "or CONNECTOR_EXECUTOR_STORE)")
     _add_engine(serve)
     _add_allow_host(serve)
 
@@ -121,7 +125,8 @@ connector-executor record my-connector refreshCredentials --input input.json --o
     record.add_argument("connector_dir", type=Path)
     record.add_argument("method")
     record.add_argument("--input", required=True, help="JSON file with the context ('-' for stdin)")
-    record.add_argument("--output", required=True, type=Path, help="the fixture file to write")
+    record.add_argument("--output", required=True, type=Path, help="the fixture to write: .json, .yml or .yaml")
+    record.add_argument("--force", action="store_true", help="replace an existing fixture file")
     _add_engine(record)
     record.add_argument("--auth-option", default=None, metavar="KEY")
     _add_allow_host(record)
@@ -171,8 +176,17 @@ def warn(message: str) -> None:
 
 
 def print_result(result: JobResult) -> None:
-    json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """The result as one line of UTF-8 JSON. A lone surrogate (a JS string may hold one, in an output,
+    log line, message or key) has no UTF-8 form: then every non-ASCII character is written as a
+    \\u escape instead, which JSON readers turn back into the same string."""
+    text = json.dumps(result.to_dict(), ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(result.to_dict(), ensure_ascii=True).encode("ascii")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
+    sys.stdout.buffer.flush()
 
 
 def check_method(connector: Connector, method: str, auth_option: str | None) -> None:
@@ -201,6 +215,8 @@ async def _run(args: argparse.Namespace) -> int:
     for warning in result.warnings:  # also in the result's `warnings`
         warn(warning)
     print_result(result)
+    if result.error is not None:
+        print_error_location(result.error)
     return exit_status(result)
 
 
@@ -227,6 +243,16 @@ def _check(args: argparse.Namespace) -> int:
     return status
 
 
+def print_error_location(error: ExecutorError) -> None:
+    """A failed script's message, where it happened and its connector frames, readably on stderr."""
+    where = error.details.get("location")
+    if not isinstance(where, str):
+        return
+    print(f"error: {error.code}: {error.message}\n  at {where}", file=sys.stderr)
+    for frame in error.details.get("stack") or []:
+        print(f"    {frame}", file=sys.stderr)
+
+
 def _handler(command: str) -> Any:
     """The function behind a sub-command; each takes the parsed args and returns an exit status
     (or a coroutine giving one). serve/replay/record live with the code they drive."""
@@ -247,6 +273,19 @@ def _handler(command: str) -> Any:
     return _run
 
 
+def console_main() -> None:
+    """The console script: `main`, then an exit that does not wait for an engine thread still spinning.
+
+    Only the process's own entry point may exit this way (`main` is also called in-process, by tests
+    and by the pytest plugin, where an abandoned lane of an earlier job must not end the process)."""
+    outcome = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if abandoned_work():
+        os._exit(outcome)
+    sys.exit(outcome)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `connector-executor` console script."""
     args = build_parser().parse_args(argv)
@@ -263,4 +302,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

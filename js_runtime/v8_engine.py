@@ -25,15 +25,14 @@ from py_mini_racer._context import Context
 from py_mini_racer._mini_racer import _make_context
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
-from js_runtime.engine import EngineKind
-from js_runtime.lanes import LanePool
+from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
+from js_runtime.lanes import LanePool, abandon
 from js_runtime.limits import Limits
 
 # What a bare V8 context has that connector code must not: mini-racer's console (ours replaces it),
 # WebAssembly and shared memory. (mini-racer's own setTimeout/clearTimeout are never installed: see
 # _BareRacer.)
 _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
-_DRAIN_SECONDS = 1.0
 _SETUP = ";".join(f"delete globalThis.{name}" for name in _REMOVED_GLOBALS)
 
 
@@ -96,15 +95,25 @@ class V8Engine:
 
     async def close(self) -> None:
         self._started()
-        lane = self._lanes.acquire()
         if self._interrupted:
-            # A cancelled evaluation must finish while the loop is still there to hear about it.
-            await self._drain()
+            # A cancelled evaluation must finish while the loop is still there to hear about it, and
+            # freeing an isolate waits for its thread: one that did not stop (a built-in that ignores
+            # TerminateExecution) is never freed, and its lane is not blocked on it.
+            try:
+                stopped = await self._drain()
+            except BaseException:
+                abandon(self._maker, self._racer)
+                raise
+            if not stopped:
+                abandon(self._maker, self._racer)
+                return
+            lane = self._lanes.acquire()
             try:
                 await lane.run(self._maker.__exit__, None, None, None)
             finally:
                 self._lanes.release(lane)
             return
+        lane = self._lanes.acquire()
         lane.submit(self._maker.__exit__, None, None, None)  # freeing blocks; nobody needs to wait
         self._lanes.release(lane)
 
@@ -125,15 +134,21 @@ class V8Engine:
             raise ScriptError(_error_line(str(exc))) from None
 
 
-    async def _drain(self) -> None:
-        """Wait until the isolate has finished the evaluation we cancelled.
+    async def _drain(self) -> bool:
+        """Wait until the isolate has finished the evaluation we cancelled; False if it did not
+        within STOP_GRACE_SECONDS.
 
         mini-racer does not wait for a cancelled evaluation to stop; its completion callback comes
         later and must find the event loop still open. An evaluation queued behind it completes
         after it, so awaiting one is awaiting the termination.
         """
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await asyncio.wait_for(self._racer.eval_cancelable("0"), _DRAIN_SECONDS)
+        try:
+            await asyncio.wait_for(self._racer.eval_cancelable("0"), STOP_GRACE_SECONDS)
+        except TimeoutError:
+            return False
+        except Exception:  # noqa: BLE001 - any answer (e.g. "terminated") means the isolate came back
+            return True
+        return True
 
 
 # Starting a job (creating its isolate, then the first step: compiling and running the prelude and

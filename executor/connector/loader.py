@@ -34,7 +34,7 @@ from executor.formulas import compile_mapping
 from js_runtime.modules import load_module
 
 SPEC_FILES = ("spec.yml", "spec.yaml")
-_SOURCE_SUFFIXES = (".yml", ".yaml", ".js", ".json")
+_SOURCE_SUFFIXES = (".yml", ".yaml", ".js", ".json", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 MAX_CONNECTOR_FILE_BYTES = 1024 * 1024
 
 
@@ -43,8 +43,12 @@ def load_connector_dir(path: Path) -> Connector:
     if not path.is_dir():
         raise ConnectorInvalid(f"{path}: not a connector directory")
     files: dict[str, str] = {}
+    root = path.resolve()
     for file in sorted(path.rglob("*")):
         if file.is_file() and file.suffix in _SOURCE_SUFFIXES:
+            if not file.resolve().is_relative_to(root):
+                raise ConnectorInvalid(
+                    f"{file.relative_to(path)}: a symbolic link that leaves the connector's directory")
             if file.stat().st_size > MAX_CONNECTOR_FILE_BYTES:
                 raise ConnectorInvalid(f"{file.relative_to(path)}: file larger than 1 MiB")
             files[file.relative_to(path).as_posix()] = file.read_text(encoding="utf-8")
@@ -179,26 +183,25 @@ class _SpecReader:
             raise ConnectorInvalid(f"{self._spec}: {path}: must be a mapping with implementationType")
         if "code" in slot:
             source = f"{self._spec} ({path}.code)"
-            return MethodImpl(name, "javascript", source, module=load_module(str(slot["code"]), source))
+            return MethodImpl(name, "javascript", source, module=load_module(str(slot["code"]), source, self._files))
         if "mapping" in slot:
             return _mapping_impl(name, f"{self._spec} ({path}.mapping)", slot["mapping"])
         kind = slot.get("implementationType")
         if kind == "javascript":
-            filename = self._find(name, ".js", option, path)
-            return MethodImpl(name, "javascript", filename, module=load_module(self._files[filename], filename))
+            filename = self._find(name, (".js", ".ts"), option, path)
+            return MethodImpl(name, "javascript", filename,
+                              module=load_module(self._files[filename], filename, self._files))
         if kind == "mapping":
-            filename = self._find(name, ".map.yml", option, path)
+            filename = self._find(name, (".map.yml", ".map.yaml"), option, path)
             return _mapping_impl(name, filename, _parse_yaml(self._files[filename], filename))
         raise ConnectorInvalid(
             f"{self._spec}: {path}.implementationType: expected 'javascript' or 'mapping', got {kind!r}"
         )
 
-    def _find(self, name: str, suffix: str, option: str | None, path: str) -> str:
+    def _find(self, name: str, suffixes: tuple[str, ...], option: str | None, path: str) -> str:
         base = kebab_case(name)
-        candidates = [f"auth/{option}/{base}{suffix}"] if option else []
-        candidates.append(f"auth/{base}{suffix}")
-        if suffix == ".map.yml":
-            candidates += [c.replace(".map.yml", ".map.yaml") for c in candidates]
+        folders = [f"auth/{option}/", "auth/"] if option else ["auth/"]
+        candidates = [f"{folder}{base}{suffix}" for folder in folders for suffix in suffixes]
         for candidate in candidates:
             if candidate in self._files:
                 return candidate

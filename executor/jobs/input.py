@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executor.errors import InvalidInput
-from executor.secrets import Secrets, collect_secrets, strings_in
+from executor.secrets import Secrets, collect_secrets
 from executor.suggest import close_matches
 
 _OBJECT_FIELDS = {
@@ -83,18 +83,20 @@ class JobInput:
         return cls(**values, extra=raw)
 
     def secrets(self, *, connection_schema: Mapping[str, Any] | None,
-                connector_schema: Mapping[str, Any] | None) -> Secrets:
-        """Every value of this input that must never reach a log line or an error message: credentials,
-        sensitive parameters, the token response, the PKCE code verifier and the authorization code."""
-        found = collect_secrets(
+                connector_schema: Mapping[str, Any] | None,
+                credentials_schemas: tuple[Mapping[str, Any] | None, ...] = ()) -> Secrets:
+        """Every value of this input that must never reach a log line or an error message (decided by
+        executor.secrets): credentials, sensitive parameters, the token response, the PKCE code
+        verifier and the authorization code."""
+        return collect_secrets(
             credentials=self.credentials,
+            credentials_schemas=credentials_schemas,
             connection_parameters=self.connection_parameters,
             connection_schema=connection_schema,
             connector_parameters=self.connector_parameters,
             connector_schema=connector_schema,
+            flow_values=[v for v in (self.token_response, self.code_verifier, self.query_parameters.get("code")) if v],
         )
-        flow_values = [v for v in (self.token_response, self.code_verifier, self.query_parameters.get("code")) if v]
-        return found.with_values(s for value in flow_values for s in strings_in(value)) if flow_values else found
 
     def base_context(self) -> dict[str, Any]:
         """The context every method receives (extra keys first, so documented ones win)."""

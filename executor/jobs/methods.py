@@ -23,7 +23,7 @@ from executor.errors import (
 from executor.formulas import Formula
 from executor.formulas.nodes import truthy
 from executor.jobs.context import JobContext
-from js_runtime.session import Service
+from js_runtime.session import ContextObject, Service
 
 MethodRunner = Callable[[JobContext], Awaitable[Any]]
 
@@ -89,11 +89,11 @@ def can_refresh(ctx: JobContext) -> bool:
 
 async def test(ctx: JobContext) -> Any:
     """Run `test`; on an expired token refresh once and retry. Falsy → CONNECTION_TEST_FAILED."""
-    first_request = len(ctx.trace.requests)
+    first_request = len(ctx.edge.requests)
     try:
         return await _test_once(ctx)
     except ExecutorError as exc:
-        expired = isinstance(exc, AccessTokenExpired) or _saw_unauthorized(ctx, first_request)
+        expired = isinstance(exc, AccessTokenExpired) or ctx.edge.saw_status(401, since=first_request)
         if not (expired and can_refresh(ctx)):
             raise
     await refresh_credentials(ctx)
@@ -107,17 +107,18 @@ async def _test_once(ctx: JobContext) -> Any:
     client = await make_api_client(ctx)
     handlers = _response_handlers(ctx, client)
     variables = ctx.context()
-    js_config = {k: v for k, v in client.items() if k != "responseHandlers"}
-    js_config["responseHandlers"] = handlers is not None
-    js_config["__retryBudgetMs"] = max(0, int((ctx.remaining() - _RETRY_MARGIN_SECONDS) * 1000))
+    options: dict[str, Any] = {"responseHandlers": handlers is not None,
+                               "retryBudgetMs": max(0, int((ctx.remaining() - _RETRY_MARGIN_SECONDS) * 1000))}
     services: dict[str, Service] = {}
     if handlers is not None:
         services["responseHandlers"] = lambda response: decide(handlers, variables, response)
     signer = API_CLIENT_SIGNERS.get(ctx.auth.type)
     if signer is not None:
         services["signRequest"] = await signer(ctx)
-        js_config["signRequests"] = True
-    value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
+        options["signRequests"] = True
+    api_client = ContextObject("apiClient", ("apiClient", "externalApiClient"),
+                               config={k: v for k, v in client.items() if k != "responseHandlers"}, options=options)
+    value = await ctx.call(impl, ctx.context(), services, objects=(api_client,))
     if not truthy(value):  # JavaScript's truthiness: [] and {} pass, as they would in the platform
         raise ConnectionTestFailed(f"the connection test returned {json.dumps(value)}"[:200])
     return value
@@ -130,10 +131,6 @@ def _response_handlers(ctx: JobContext, client: dict[str, Any]) -> Formula | Non
         return impl.response_handlers
     raw = client.get("responseHandlers")
     return compile_response_handlers(raw, "makeApiClient output") if raw else None
-
-
-def _saw_unauthorized(ctx: JobContext, since: int) -> bool:
-    return any(r.get("status") == 401 for r in ctx.trace.requests[since:])
 
 
 async def disconnect(ctx: JobContext) -> Any:

@@ -24,7 +24,8 @@ from executor.jobs import flows, methods
 from executor.jobs.context import JobContext
 from executor.jobs.input import JobInput, near_miss_keys
 from executor.jobs.result import JobResult
-from js_runtime.engine import EngineKind
+from executor.transport.edge import JobEdge, Recorder
+from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
 from js_runtime.http import Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS, Limits
@@ -57,12 +58,19 @@ class Job:
     limits: Limits = DEFAULT_LIMITS
 
 
-async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None) -> JobResult:
-    """Run `job` to a result; never raises for anything the job itself did wrong."""
+async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None,
+                  recorder: Recorder | None = None) -> JobResult:
+    """Run `job` to a result; never raises for anything the job itself did wrong.
+
+    Every request of the job goes through one JobEdge around `send` (request cap, trace, secrets
+    learned from traffic, and `recorder` when given)."""
     ctx: JobContext | None = None
     try:
-        ctx = _context(job, send, lanes)
-        async with asyncio.timeout(job.limits.timeout + 1.0):  # no extra task, unlike wait_for
+        ctx = _context(job, JobEdge(send, max_requests=job.limits.max_requests, recorder=recorder,
+                                       max_url_chars=job.limits.max_summary_url_chars), lanes)
+        # A backstop past the session's own bounds (the limit, then the engine's stop grace and V8's
+        # drain): cancelling a stuck engine call from here would leave its lane stuck, not abandoned.
+        async with asyncio.timeout(job.limits.timeout + 2 * STOP_GRACE_SECONDS + 1.0):  # no extra task
             output = await _dispatch(ctx, job.method)
         result = JobResult("succeeded", output=output)
     except ExecutorError as exc:
@@ -90,13 +98,14 @@ def job_warnings(job: Job) -> list[str]:
     return warnings
 
 
-def _context(job: Job, send: Send, lanes: LanePool | None) -> JobContext:
+def _context(job: Job, edge: JobEdge, lanes: LanePool | None) -> JobContext:
     auth = job.connector.auth_for(job.auth_option)
-    secrets = job.input.secrets(connection_schema=auth.ui_schema, connector_schema=job.connector.parameters_schema)
+    secrets = job.input.secrets(connection_schema=auth.ui_schema, connector_schema=job.connector.parameters_schema,
+                                credentials_schemas=(auth.custom_credentials_schema,))
     deadline = asyncio.get_running_loop().time() + job.limits.timeout
     credentials = dict(job.input.credentials) if job.input.credentials is not None else None
     return JobContext(connector=job.connector, auth=auth, input=job.input, engine=job.engine,
-                      limits=job.limits, send=send, secrets=secrets, deadline=deadline,
+                      limits=job.limits, edge=edge, secrets=secrets, deadline=deadline,
                       lanes=lanes, credentials=credentials)
 
 
@@ -113,7 +122,7 @@ async def _dispatch(ctx: JobContext, method: str) -> Any:
 
 def _finish(result: JobResult, ctx: JobContext) -> None:
     result.logs = ctx.trace.logs
-    result.requests = ctx.trace.requests
+    result.requests = ctx.edge.requests
     if ctx.credentials_changed:
         result.credentials = ctx.credentials
     if result.error is not None:

@@ -6,6 +6,9 @@ Protocol (one JSON object per line, both ways):
     first line out  {"ready": {"pid": ..., "connectors": n}}
     in              {"id", "connector": {"key"} | {"files"}, "method", "input", "engine", "authOption", "timeoutMs"}
     out             {"id", "result": <job result>, "runMs": <time inside run_job>}
+    out             {"retire": <reason>} once an engine call was abandoned (js_runtime.lanes): its thread
+                    may spin until the process ends, so the supervisor sends no more jobs, closes stdin
+                    and starts a replacement
 The process exits when stdin closes, after finishing the jobs it has. Engine work runs on lane
 threads, so a spinning script never blocks this loop; a crash of the whole process is the
 supervisor's business (it fails the jobs in flight with ENGINE_CRASHED and starts a new worker).
@@ -33,7 +36,7 @@ from executor.jobs.result import JobResult
 from executor.server.connectors import load_connectors
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS
-from js_runtime.lanes import LanePool
+from js_runtime.lanes import LanePool, abandoned_work
 from js_runtime.limits import DEFAULT_LIMITS, Limits
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -148,8 +151,14 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
 
         replies = LineBatcher(writer)
 
+        retiring = False
+
         async def answer(message: dict[str, Any]) -> None:
+            nonlocal retiring
             replies.send(encode_reply(await runner.handle(message)))
+            if abandoned_work() and not retiring:
+                retiring = True
+                replies.send(json.dumps({"retire": "an engine did not stop at a job's time limit"}).encode() + b"\n")
             await replies.drain_if_full()
 
         writer.write(json.dumps({"ready": {"pid": os.getpid(), "connectors": len(connectors)}}).encode() + b"\n")
@@ -187,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    return asyncio.run(serve(args, protocol_out))
+    status = asyncio.run(serve(args, protocol_out))
+    if abandoned_work():
+        sys.stderr.flush()
+        os._exit(status)  # abandoned engine threads may still be running: no interpreter shutdown
+    return status
 
 
 if __name__ == "__main__":

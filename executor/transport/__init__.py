@@ -3,6 +3,10 @@
 A job's requests go through a `Send` (see js_runtime.http): `LiveTransport` performs them on the
 real network under a `NetworkPolicy` (checked on every resolved address and every redirect hop);
 `HostRewrite` wraps any `Send` to point an origin somewhere else.
+
+`edge.JobEdge` is the one wrapper every job sends through (request cap, request trace, secret
+learning, recording); `bodies.decode_body` is the one body decoder. Neither is re-exported here:
+edge.py imports executor.secrets, which imports bodies.py, so they are imported by module path.
 """
 
 from executor.transport.live import LiveTransport, PolicyResolver
