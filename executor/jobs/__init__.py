@@ -4,7 +4,7 @@
     context.py   JobContext: the per-job engine, transport, trace and secrets; calls implementations
     methods.py   each documented method with its documented default
     flows.py     the `connect` and `authorize` flows
-    result.py    the job result object of the contract
+    result.py    the job result object of the contract (docs/contract.md)
     runner.py    `run_job`: dispatch, error capture, result assembly
 """
 

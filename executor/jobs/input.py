@@ -1,4 +1,4 @@
-"""The job's input (the context of the contract), parsed once into a typed, frozen value."""
+"""The job's input (the context of docs/contract.md §1), parsed once into a typed, frozen value."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from executor.errors import InvalidInput
 from executor.secrets import Secrets, collect_secrets
+from executor.suggest import close_matches
 
 _OBJECT_FIELDS = {
     "connectorParameters": "connector_parameters",
@@ -22,6 +23,24 @@ _STRING_FIELDS = {
     "codeVerifier": "code_verifier",
     "expectedState": "expected_state",
 }
+
+KNOWN_KEYS = frozenset([*_OBJECT_FIELDS, *_STRING_FIELDS, "connectionInput"])
+
+
+def near_miss_keys(raw: Any) -> list[str]:
+    """A warning for each top-level key of an input that is no documented key but close to one
+    (`conectorParameters`): such a key is passed to scripts as it is, and the documented one is missing."""
+    if not isinstance(raw, dict):
+        return []
+    warnings = []
+    for key in raw:
+        if key in KNOWN_KEYS or not isinstance(key, str):
+            continue
+        matches = close_matches(key, KNOWN_KEYS)
+        if matches:
+            warnings.append(f"input.{key}: not a documented input key (did you mean {matches[0]!r}?); "
+                            "it is passed to scripts as it is")
+    return warnings
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The job result object (contract §2), the same for the CLI, the service and replay."""
+"""The job result object (docs/contract.md §2), the same for the CLI, the service and replay."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from executor.errors import ExecutorError
 
 @dataclass
 class JobResult:
-    """status, output, credentials, error, logs, requests — serialised by `to_dict`."""
+    """status, output, credentials, error, logs, requests, warnings — serialised by `to_dict`."""
 
     status: str
     output: Any = None
@@ -18,6 +18,7 @@ class JobResult:
     error: ExecutorError | None = None
     logs: list[dict[str, str]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # mistakes the job ran despite (near-miss input keys...)
 
     @property
     def succeeded(self) -> bool:
@@ -33,4 +34,6 @@ class JobResult:
             out["error"] = self.error.to_dict()
         out["logs"] = self.logs
         out["requests"] = self.requests
+        if self.warnings:
+            out["warnings"] = self.warnings
         return out

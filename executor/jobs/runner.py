@@ -22,7 +22,7 @@ from executor.errors import (
 )
 from executor.jobs import flows, methods
 from executor.jobs.context import JobContext
-from executor.jobs.input import JobInput
+from executor.jobs.input import JobInput, near_miss_keys
 from executor.jobs.result import JobResult
 from executor.transport.edge import JobEdge, Recorder
 from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
@@ -34,7 +34,7 @@ oauth.install()  # registers the OAuth flows and standard refreshes with flows/m
 
 log = logging.getLogger(__name__)
 
-# Method names the contract accepts, with what runs them.
+# Method names docs/contract.md §3 accepts, with what runs them.
 DISPATCH: dict[str, methods.MethodRunner] = {
     "getCredentialsFromConnectionParameters": methods.get_credentials_from_connection_parameters,
     "makeApiClient": methods.make_api_client,
@@ -85,7 +85,17 @@ async def run_job(job: Job, *, send: Send, lanes: LanePool | None = None,
         result = JobResult("failed", error=ExecutorError("internal error while running the job"))
     if ctx is not None:
         _finish(result, ctx)
+    result.warnings = job_warnings(job)
     return result
+
+
+def job_warnings(job: Job) -> list[str]:
+    """Mistakes a job runs despite: near-miss input keys, a connector with auth options run without one."""
+    warnings = near_miss_keys(dict(job.input.extra))
+    if job.auth_option is None and job.connector.auth.options:
+        warnings.append(f"{job.connector.key} has auth options ({', '.join(job.connector.auth.options)}) and none "
+                        "was chosen, so the top-level auth runs; choose one with --auth-option KEY (authOption)")
+    return warnings
 
 
 def _context(job: Job, edge: JobEdge, lanes: LanePool | None) -> JobContext:

@@ -1,4 +1,4 @@
-"""The job service behind `connector-executor serve` (CONTRACT §5). Design log: what runs where, and why.
+"""The job service behind `connector-executor serve` (docs/contract.md §5). Design log: what runs where, and why.
 
 Processes
     One front-end process runs the aiohttp app: HTTP, body validation (against the very JobRequest

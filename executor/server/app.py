@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import sys
@@ -182,8 +183,10 @@ def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web
     logger = make_logger(log_stream if log_stream is not None else sys.stderr)
     named = load_connectors(config.connectors_dir, warn=lambda m: logger.warning("connector.skipped", reason=m))
     server_metrics.connector_loads.labels("directory").inc(len(named))
-    registry = ConnectorRegistry(named, on_parse=lambda source: server_metrics.connector_loads.labels(source).inc())
-    options = WorkerOptions(engine=config.engine, connectors_dir=config.connectors_dir,
+    reload = functools.partial(load_connectors, config.connectors_dir) if config.reload else None
+    registry = ConnectorRegistry(named, on_parse=lambda source: server_metrics.connector_loads.labels(source).inc(),
+                                 reload=reload, directory=config.connectors_dir)
+    options = WorkerOptions(engine=config.engine, connectors_dir=config.connectors_dir, reload=config.reload,
                             allow_hosts=config.allow_hosts, lanes=config.lanes,
                             start_timeout=config.worker_start_timeout)
     pool = WorkerPool(options, size=config.workers, jobs_per_worker=config.jobs_per_worker,

@@ -56,6 +56,7 @@ class ServerConfig:
     workers: int = 1
     engine: EngineKind = "quickjs"
     connectors_dir: Path | None = None
+    reload: bool = False  # read connectors_dir again on every job (serve --reload)
     allow_hosts: tuple[str, ...] = ()
     token: str | None = None
     # Jobs in flight per worker and waiting for a slot: a job waiting on its upstream holds no engine
@@ -97,6 +98,7 @@ class ServerConfig:
             "workers": max(1, int(args.workers or 1)),
             "engine": args.engine,
             "connectors_dir": connectors if connectors is not None else default_connectors_dir(),
+            "reload": bool(getattr(args, "reload", False)),
             "allow_hosts": tuple(args.allow_host or ()),
             "token": env.get(ENV_TOKEN) or None,
             "store": getattr(args, "store", None) or env.get(ENV_STORE) or None,

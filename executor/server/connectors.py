@@ -1,5 +1,9 @@
 """The connectors a server knows: those loaded from `--connectors`, and inline ones cached by content hash.
 
+With `serve --reload` the `--connectors` folder is read again on every lookup (front-end and
+workers alike), so an author's edits apply to the next job; the loader's content-hash cache means
+only changed connectors are parsed again.
+
 An inline connector is untrusted text: it is parsed on a thread (never on the event loop), only when
 within MAX_INLINE_FILE_BYTES per file. Text over IN_THREAD_BYTES is first parsed by a child process
 that is killed past PARSE_SECONDS (a thread cannot be stopped): only text that parsed in time is then
@@ -29,13 +33,29 @@ PARSE_SECONDS = 3.0  # for the child, its start (~0.3 s) included
 PARSE_THREADS = 2
 
 
+def _is_connector(directory: Path) -> bool:
+    return (directory / "spec.yml").is_file() or (directory / "spec.yaml").is_file()
+
+
+def connectors_dir_problem(directory: Path) -> str | None:
+    """Why `directory` cannot be a --connectors folder (missing, or one connector's own folder), or None."""
+    if not directory.is_dir():
+        return f"--connectors {directory}: no such directory"
+    if _is_connector(directory):
+        return (f"--connectors {directory}: this is one connector's own folder (it holds a spec.yml); "
+                f"--connectors takes the folder that holds connector folders, e.g. {directory.resolve().parent}")
+    return None
+
+
 def load_connectors(directory: Path | None, warn: Callable[[str], None] | None = None) -> dict[str, Connector]:
-    """Every subdirectory of `directory` holding a spec.yml, by key; broken ones are reported and skipped."""
+    """Every subdirectory of `directory` holding a spec.yml, by key; broken ones are reported and
+    skipped. Two folders declaring the same key raise ConnectorInvalid naming both."""
     found: dict[str, Connector] = {}
+    origin: dict[str, str] = {}
     if directory is None or not directory.is_dir():
         return found
     for child in sorted(directory.iterdir()):
-        if not (child / "spec.yml").is_file() and not (child / "spec.yaml").is_file():
+        if not _is_connector(child):
             continue
         try:
             connector = load_connector_dir(child)
@@ -43,7 +63,11 @@ def load_connectors(directory: Path | None, warn: Callable[[str], None] | None =
             if warn is not None:
                 warn(f"skipping connector {child.name}: {exc.message}")
             continue
+        if connector.key in found:
+            raise ConnectorInvalid(f"{directory}: connectors {origin[connector.key]}/ and {child.name}/ both have "
+                                   f"key {connector.key!r}; keys must be unique")
         found[connector.key] = connector
+        origin[connector.key] = child.name
     return found
 
 
@@ -69,8 +93,11 @@ class ConnectorRegistry:
     """Named connectors, plus an LRU of parsed inline ones; `on_parse(source)` counts real parses."""
 
     def __init__(self, named: Mapping[str, Connector], *, on_parse: Callable[[str], None] | None = None,
-                 max_inline: int = 256) -> None:
+                 max_inline: int = 256, reload: Callable[[], Mapping[str, Connector]] | None = None,
+                 directory: Path | None = None) -> None:
         self._named = dict(named)
+        self._directory = directory
+        self._reload = reload  # serve --reload: the named connectors are read again on each lookup
         self._inline: OrderedDict[str, Connector | str] = OrderedDict()  # str: why it is broken
         self._on_parse = on_parse or (lambda _source: None)
         self._max_inline = max_inline
@@ -81,7 +108,25 @@ class ConnectorRegistry:
 
     def get(self, key: str) -> Connector | None:
         """The named connector `key`, or None."""
+        self._refresh()
         return self._named.get(key)
+
+    def _refresh(self) -> None:
+        if self._reload is not None:
+            self._named = dict(self._reload())
+
+    def why_missing(self, key: str) -> str:
+        """With --reload, why a folder named `key` gave no connector (it does not load), else ""."""
+        if self._reload is None or self._directory is None:
+            return ""
+        folder = self._directory / key
+        if not _is_connector(folder):
+            return ""
+        try:
+            load_connector_dir(folder)
+        except ConnectorInvalid as exc:
+            return f" ({key}/ does not load: {exc.message})"
+        return ""
 
     async def inline(self, files: Mapping[str, str]) -> tuple[Connector, str]:
         """The parsed inline connector and its digest; ConnectorInvalid (also cached) when it is broken,
@@ -118,6 +163,7 @@ class ConnectorRegistry:
 
     def describe_all(self) -> list[dict[str, Any]]:
         """Every named connector, sorted by key."""
+        self._refresh()
         return [describe(self._named[key]) for key in sorted(self._named)]
 
 

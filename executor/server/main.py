@@ -20,8 +20,10 @@ from typing import Any
 
 from aiohttp import web
 
+from executor.errors import ConnectorInvalid
 from executor.server.app import SERVICE, create_app
 from executor.server.config import ServerConfig
+from executor.server.connectors import connectors_dir_problem, load_connectors
 from executor.server.workers import WorkerStartError
 
 LISTEN_BACKLOG = 4096
@@ -35,10 +37,32 @@ async def serve_command(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    problem = connectors_problem(config)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     if config.connectors_dir is None:
         print("warning: no --connectors directory and no built-in examples found; "
               "only inline connectors can run", file=sys.stderr)
     return await serve(config)
+
+
+def connectors_problem(config: ServerConfig) -> str | None:
+    """Why `--connectors` cannot be served: a missing folder, one connector's own folder, two
+    connectors with one key. A folder holding no connector only gets a warning."""
+    if config.connectors_dir is None:
+        return None
+    problem = connectors_dir_problem(config.connectors_dir)
+    if problem is not None:
+        return problem
+    try:
+        found = load_connectors(config.connectors_dir)  # broken ones are logged when the app loads them
+    except ConnectorInvalid as exc:
+        return exc.message
+    if not found:
+        print(f"warning: --connectors {config.connectors_dir}: no connector folder (a subfolder with a spec.yml) "
+              "in it; only inline connectors can run", file=sys.stderr)
+    return None
 
 
 class ConnectionGuard:

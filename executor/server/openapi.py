@@ -18,7 +18,7 @@ _STRING_OR_NULL = {"type": ["string", "null"]}
 # Mirrors JobInput.from_json: a body that passes this schema always parses.
 JOB_INPUT_SCHEMA: dict[str, Any] = {
     "type": ["object", "null"],
-    "description": "The method's context (CONTRACT §3). Unknown keys are passed to scripts as they are.",
+    "description": "The method's context (docs/contract.md §3). Unknown keys are passed to scripts as they are.",
     "properties": {
         "connectorParameters": _OBJECT_OR_NULL,
         "connectionParameters": _OBJECT_OR_NULL,
@@ -100,6 +100,10 @@ JOB_RESULT_SCHEMA: dict[str, Any] = {
                     "status": {"type": ["integer", "null"]},
                 },
             },
+        },
+        "warnings": {
+            "type": "array", "items": {"type": "string"},
+            "description": "Mistakes the job ran despite, e.g. an input key close to a documented one.",
         },
     },
 }

@@ -307,7 +307,8 @@ class JobService:
         if isinstance(ref, str):
             connector = self.registry.get(ref)
             if connector is None:
-                raise ApiError(404, "CONNECTOR_NOT_FOUND", f"no connector with key {ref!r}")
+                why = self.registry.why_missing(ref)  # with --reload: the folder that does not load
+                raise ApiError(404, "CONNECTOR_NOT_FOUND", f"no connector with key {ref!r}{why}")
             label, identity, wire = ref, f"key:{ref}", {"key": ref}
         else:
             try:

@@ -25,6 +25,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -75,8 +76,9 @@ class JobRunner:
     """Turns protocol messages into jobs and runs them with this process's transport and lanes."""
 
     def __init__(self, connectors: dict[str, Connector], engine: str, transport: LiveTransport,
-                 lanes: LanePool) -> None:
+                 lanes: LanePool, reload: Callable[[], dict[str, Connector]] | None = None) -> None:
         self._connectors = connectors
+        self._reload = reload  # serve --reload: read the connectors folder again for each job
         self._engine = engine
         self._transport = transport
         self._lanes = lanes
@@ -97,6 +99,8 @@ class JobRunner:
 
     def _job(self, message: dict[str, Any]) -> Job:
         ref = message.get("connector") or {}
+        if self._reload is not None and "files" not in ref:
+            self._connectors = self._reload()
         if "files" in ref:
             connector = load_connector_files(ref["files"], default_key="inline")
         elif ref.get("key") in self._connectors:
@@ -142,7 +146,8 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
     lanes = LanePool(max_lanes=args.lanes)
     running: set[asyncio.Task[None]] = set()
     async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport:
-        runner = JobRunner(connectors, args.engine, transport, lanes)
+        reload = functools.partial(load_connectors, args.connectors) if args.reload else None
+        runner = JobRunner(connectors, args.engine, transport, lanes, reload)
 
         replies = LineBatcher(writer)
 
@@ -178,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--engine", choices=ENGINE_KINDS, default="quickjs")
     parser.add_argument("--allow-host", action="append", default=[])
     parser.add_argument("--lanes", type=int, default=8, help="most engine threads (lanes) to start")
+    parser.add_argument("--reload", action="store_true", help="read --connectors again for each job")
     return parser
 
 

@@ -89,6 +89,7 @@ class WorkerOptions:
 
     engine: str = "quickjs"
     connectors_dir: Path | None = None
+    reload: bool = False
     allow_hosts: tuple[str, ...] = ()
     lanes: int = 8
     start_timeout: float = 30.0
@@ -98,6 +99,8 @@ class WorkerOptions:
         cmd = [sys.executable, "-m", "executor.server.worker", "--engine", self.engine, "--lanes", str(self.lanes)]
         if self.connectors_dir is not None:
             cmd += ["--connectors", str(self.connectors_dir)]
+        if self.reload:
+            cmd.append("--reload")
         for host in self.allow_hosts:
             cmd += ["--allow-host", host]
         return cmd

@@ -21,7 +21,7 @@ from typing import Any
 import brotli
 import pytest
 from aiohttp import web
-from support.docs_examples import example
+from support.docs_examples import example, needs_docs
 
 from executor.errors import NetworkError
 from js_runtime.http import HttpRequest, HttpResponse
@@ -600,7 +600,7 @@ DNS_CASES = [
 ]
 
 
-# ---- the docs' examples, read unchanged from ../shared/docs; their hosts are rewritten to the local server ----
+# ---- the docs' examples, read unchanged from the docs folder (support/docs_examples.py); their hosts are rewritten to the local server ----
 
 DOC_GET_CREDENTIALS = example("auth-method-get-credentials-from-connection-parameters", "auth/get-credentials-from-connection-parameters.js")
 
@@ -755,6 +755,7 @@ async def test_unresolvable_host(case: Case, run_js, api_server) -> None:  # typ
     await _run_case(case, run_js, api_server, unresolvable)
 
 
+@needs_docs
 @pytest.mark.parametrize("case", DOC_CASES, ids=lambda c: c.id)
 async def test_docs_examples_run_unchanged(case: Case, run_js, api_server, live_send) -> None:  # type: ignore[no-untyped-def]
     await _run_case(case, run_js, api_server, _rewriting_send(api_server.base, live_send))
