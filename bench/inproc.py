@@ -34,6 +34,7 @@ from bench.common import (
     rounds,
 )
 from executor.transport import LiveTransport, NetworkPolicy
+from js_runtime import v8_engine
 from js_runtime.http import HttpRequest, HttpResponse
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS
@@ -56,6 +57,7 @@ def quickjs_floor_job() -> Any:
 
 async def v8_floor_job(loop: asyncio.AbstractEventLoop) -> Any:
     """V8 alone: a fresh isolate and context, compile + call, await the promise, read the JSON output."""
+    v8_engine.initialise()  # V8 loaded with the flags the executor runs it with
     with py_mini_racer.mini_racer(loop) as racer:
         promise = await racer.eval_cancelable(_FLOOR_SCRIPT)
         return json.loads(await promise)
@@ -116,6 +118,40 @@ async def engine_floor(n: int) -> dict[str, Stats]:
     }
     for name, call in calls.items():
         _check(name, await call(), EXPECTED_OUTPUT)
+    try:
+        return await measure(calls, n)
+    finally:
+        lanes.close()
+
+
+CRYPTO_TOUCH_SOURCE = "export async function run() { return typeof crypto; }"
+RS256_SOURCE = """import crypto from 'node:crypto';
+export async function run({ key }) {
+  return crypto.createSign('RSA-SHA256').update('header.claims').sign(key, 'base64url').length;
+}"""
+
+
+async def crypto_cost(n: int) -> dict[str, Stats]:
+    """Section 1, crypto, per engine E: `plain.E` the section's method (its prelude has no crypto unit:
+    a job that does not mention crypto pays nothing for it), `loaded.E` a method that only mentions
+    `crypto` (the unit's evaluation), `rs256.E` one RS256 signature with createSign (2048-bit key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from js_runtime.prelude import units_for
+
+    assert "crypto" not in units_for(load_module(METHOD_SOURCE, "bench.js").names)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    lanes = LanePool()
+    calls: dict[str, Call] = {}
+    for engine in ("quickjs", "v8"):
+        calls[f"plain.{engine}"] = ours_call(engine, lanes)
+        calls[f"loaded.{engine}"] = ours_call(engine, lanes, CRYPTO_TOUCH_SOURCE)
+        calls[f"rs256.{engine}"] = ours_call(engine, lanes, RS256_SOURCE, {"key": key})
+    for engine in ("quickjs", "v8"):
+        _check(f"loaded.{engine}", await calls[f"loaded.{engine}"](), "object")
+        _check(f"rs256.{engine}", await calls[f"rs256.{engine}"](), 342)
     try:
         return await measure(calls, n)
     finally:

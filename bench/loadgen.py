@@ -1,6 +1,7 @@
 """The Python load generator: N concurrent keep-alive connections POSTing one body, in its own process.
 
     python -m bench.loadgen --url URL --body-file FILE --connections N [--duration S] [--requests M] [--warmup S]
+                            [--unique-header NAME]
 
 Bounded: it stops issuing requests at the first of `--duration` seconds or `--requests` requests
 (at most 10 minutes either way), waits for those in flight, and prints one JSON object on stdout:
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
+import secrets
 import sys
 import time
 from dataclasses import dataclass, field
@@ -39,11 +42,17 @@ class Phase:
         self.first_problem = self.first_problem or text[:300]
 
 
+_SERIAL = itertools.count()
+_RUN = secrets.token_hex(4)
+
+
 async def _client(session: aiohttp.ClientSession, url: str, body: bytes, phase: Phase,
-                  deadline: float, limit: int | None) -> None:
+                  deadline: float, limit: int | None, unique_header: str | None = None) -> None:
     headers = {"Content-Type": "application/json"}
     while time.monotonic() < deadline and (limit is None or phase.issued < limit):
         phase.issued += 1
+        if unique_header:  # e.g. a fresh Idempotency-Key per request: every job goes through the store
+            headers[unique_header] = f"bench-{_RUN}-{next(_SERIAL)}"
         started = time.perf_counter()
         try:
             async with session.post(url, data=body, headers=headers) as response:
@@ -71,11 +80,12 @@ async def _client(session: aiohttp.ClientSession, url: str, body: bytes, phase: 
 
 
 async def run_phase(session: aiohttp.ClientSession, url: str, body: bytes, connections: int,
-                    seconds: float, limit: int | None) -> tuple[Phase, float]:
+                    seconds: float, limit: int | None, unique_header: str | None = None) -> tuple[Phase, float]:
     phase = Phase()
     started = time.monotonic()
     deadline = started + min(seconds, MAX_SECONDS)
-    await asyncio.gather(*(_client(session, url, body, phase, deadline, limit) for _ in range(connections)))
+    await asyncio.gather(*(_client(session, url, body, phase, deadline, limit, unique_header)
+                           for _ in range(connections)))
     return phase, time.monotonic() - started
 
 
@@ -93,8 +103,9 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     timeout = aiohttp.ClientTimeout(total=args.timeout)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         if args.warmup > 0:
-            await run_phase(session, args.url, body, args.connections, args.warmup, None)
-        phase, elapsed = await run_phase(session, args.url, body, args.connections, seconds, args.requests)
+            await run_phase(session, args.url, body, args.connections, args.warmup, None, args.unique_header)
+        phase, elapsed = await run_phase(session, args.url, body, args.connections, seconds, args.requests,
+                                         args.unique_header)
     return {
         "tool": "python", "connections": args.connections, "requests": phase.requests, "ok": phase.ok,
         "non200": phase.non200, "failed_jobs": phase.failed_jobs, "errors": phase.errors,
@@ -113,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--requests", type=int, default=None, help="requests to send in all")
     parser.add_argument("--warmup", type=float, default=0.0, help="seconds of untimed load first")
     parser.add_argument("--timeout", type=float, default=120.0, help="per request, seconds")
+    parser.add_argument("--unique-header", default=None, help="a header set to a new value on every request")
     return parser
 
 

@@ -322,6 +322,9 @@ async def v8_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a V8 job, each timed on its own (medians)."""
     import py_mini_racer
 
+    from js_runtime import v8_engine
+
+    v8_engine.initialise()  # V8 loaded with the flags the executor runs it with
     loop = asyncio.get_running_loop()
     job = _job_scripts()
     prelude = job[0] if job else _full_prelude()

@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
     _say("section 1: engine floor vs run_method, in-process")
     data["engine"] = asyncio.run(inproc.engine_floor(plan.inproc_jobs))
+    data["crypto"] = asyncio.run(inproc.crypto_cost(max(20, plan.inproc_jobs // 10)))
     with python_server("upstream", log_dir=logs, name="upstream") as upstream:
         _say("section 4: the HTTP bridge vs a direct aiohttp request")
         data["bridge"] = asyncio.run(inproc.bridge(upstream.url, plan.bridge_jobs))
@@ -112,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
         _say(f"section 5: scale: {plan.scale_jobs} jobs in flight on a {plan.scale_delay_ms} ms upstream")
         data["scale"] = service.scale(jobs=plan.scale_jobs, delay_ms=plan.scale_delay_ms, upstream=upstream.url,
                                       connectors=connectors, log_dir=logs)
+    _say(f"section 5: the shared store's cost per job, memory vs Redis ({plan.connections} connections, "
+         f"{plan.load_seconds:g} s each)")
+    data["store"] = service.store_cost(connections=plan.connections, seconds=plan.load_seconds,
+                                       warmup=plan.warmup_seconds, connectors=connectors, log_dir=logs)
     _say(f"section 6: soak: {plan.soak_total} jobs per engine")
     data["soak"] = service.soak(total=plan.soak_total, first=plan.soak_first, connections=plan.soak_connections,
                                 batches=plan.soak_batches, settle=plan.settle_seconds, connectors=connectors,

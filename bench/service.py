@@ -2,8 +2,10 @@
 
 2. The front-end floor (bench.bare_app: a bare aiohttp app answering the same job body with no JS)
    and serve per engine with 1 worker and one worker per core, under the same load.
-5. Scale: `jobs` jobs in flight at once, each waiting `delay` on the local upstream; wall time and
-   peak RSS of serve's whole process tree (front-end + workers).
+5. Scale: `jobs` jobs in flight at once, each waiting `delay` on the local upstream, through serve
+   with its default settings; wall time and peak RSS of serve's whole process tree (front-end +
+   workers). And the shared store's cost per job: the same load with a fresh Idempotency-Key per job
+   (every job claims, then completes, a record in the store) on the memory store and on Redis.
 6. Soak: many jobs through serve; RSS of the tree after them vs after the first tenth.
 
 Every server is a child process on a free loopback port; every load is bounded in count and time.
@@ -12,9 +14,10 @@ Every server is a child process on a free loopback port; every load is bounded i
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
+import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -54,11 +57,11 @@ def pick_tool(choice: str) -> str:
 
 
 def load(url: str, body: dict[str, Any], *, tool: str, connections: int, seconds: float | None = None,
-         requests: int | None = None, warmup: float = 0.0) -> Load:
+         requests: int | None = None, warmup: float = 0.0, unique_header: str | None = None) -> Load:
     """POST `body` to `url`/v1/jobs from `connections` keep-alive connections, in another process."""
     target = f"{url}/v1/jobs"
     data = dump_json(body).encode()
-    if tool == "wrk" and requests is None:
+    if tool == "wrk" and requests is None and unique_header is None:
         assert seconds is not None
         if warmup > 0:
             wrk.run(target, data, connections=connections, seconds=max(1, round(warmup)))
@@ -72,6 +75,8 @@ def load(url: str, body: dict[str, Any], *, tool: str, connections: int, seconds
             command += ["--duration", str(seconds)]
         if requests is not None:
             command += ["--requests", str(requests)]
+        if unique_header is not None:
+            command += ["--unique-header", unique_header]
         limit = (seconds or 0) + warmup + 660
         out = subprocess.run(command, capture_output=True, text=True, timeout=limit, cwd=ROOT)
     if out.returncode != 0:
@@ -99,10 +104,10 @@ def job_outcomes(url: str) -> dict[str, float]:
 
 
 def prime(url: str, body: dict[str, Any], workers: int, attempts: int = 5) -> int:
-    """One job per worker, all at once (the pool gives each idle worker one), before any load; retried
-    until every one succeeds. Returns how many came back ENGINE_CRASHED: mini-racer's first isolate in
-    a fresh worker must not be created by two lanes at once (V8's CHECK !IsConfigurablePoolInitialized()
-    kills the process with SIGTRAP), and concurrent load on cold workers would be a crash test, not a bench."""
+    """One job per worker, all at once (the pool gives each idle worker one); retried until every one
+    succeeds. Returns how many came back ENGINE_CRASHED. Only the profile warms up with it: the load
+    sections do not prime their fresh workers (V8's one-time set-up is the engine's own business,
+    js_runtime.v8_engine), so a crash of concurrent first jobs fails the run's verification."""
     crashes = 0
     data = dump_json(body).encode()
 
@@ -144,15 +149,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def _under_load(server: ChildServer, name: str, body: dict[str, Any], *, tool: str, connections: int,
-                seconds: float, warmup: float, metrics: bool) -> Load:
+                seconds: float, warmup: float, metrics: bool, unique_header: str | None = None) -> Load:
     """Warm-up load, then the measured load; with the CPU time each process of the server spent per
     request during the measured part (front-end: the server process; workers: its children)."""
     if warmup > 0:
-        load(server.url, body, tool=tool, connections=connections, seconds=warmup)
+        load(server.url, body, tool=tool, connections=connections, seconds=warmup, unique_header=unique_header)
     before = job_outcomes(server.url) if metrics else None
     pids = tree_pids(server.pid)
     cpu_before = {pid: cpu_seconds(pid) for pid in pids}
-    result = load(server.url, body, tool=tool, connections=connections, seconds=seconds)
+    result = load(server.url, body, tool=tool, connections=connections, seconds=seconds, unique_header=unique_header)
     spent = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
     after = job_outcomes(server.url) if metrics else None
     requests = max(1, int(result["requests"]))
@@ -175,26 +180,21 @@ def frontend(*, connectors: Path, log_dir: Path, tool: str, connections: int, se
                                       seconds=seconds, warmup=warmup, metrics=False)
         for (engine, workers), serve in zip(configs, servers[1:], strict=True):
             name = f"serve.{engine}.{workers}w"
-            crashes = prime(serve.url, job_body(engine), workers)
             results[name] = _under_load(serve, name, job_body(engine), tool=tool, connections=connections,
                                         seconds=seconds, warmup=warmup, metrics=True)
             results[name]["rss_after"] = tree_rss_bytes(serve.pid)
-            results[name]["cold_start_crashes"] = crashes
     return results
 
 
 def scale(*, jobs: int, delay_ms: int, upstream: str, connectors: Path, log_dir: Path) -> dict[str, dict[str, Any]]:
     """Section 5, per engine: `jobs` jobs at once, each waiting `delay_ms` on the upstream, through serve
-    with one worker per core and a slot for every job (jobs_per_worker and queue_size set by env)."""
-    env = {"CONNECTOR_EXECUTOR_JOBS_PER_WORKER": str(math.ceil(jobs / CORES)),
-           "CONNECTOR_EXECUTOR_QUEUE_SIZE": str(jobs)}
-    servers = [serve_server(engine, CORES, connectors, log_dir=log_dir, env=env, name=f"scale-{engine}")
+    with its default settings (one worker per core, serve's default; no admission tuning)."""
+    servers = [serve_server(engine, CORES, connectors, log_dir=log_dir, name=f"scale-{engine}")
                for engine in ENGINES]
     results = {}
     with running(servers):
         for engine, serve in zip(ENGINES, servers, strict=True):
             body = job_body(engine, connector=FETCH_CONNECTOR, url=f"{upstream}/sleep?ms={delay_ms}")
-            crashes = prime(serve.url, job_body(engine), CORES)
             upstream_stats(upstream, reset=True)
             idle = tree_rss_bytes(serve.pid)
             with RssSampler(serve.pid, interval=0.05) as sampler:
@@ -205,7 +205,52 @@ def scale(*, jobs: int, delay_ms: int, upstream: str, connectors: Path, log_dir:
             results[engine] = {"upstream_peak": seen["peak_in_flight"], "upstream_served": seen["served"],
                                "wall": result["elapsed"], "jobs": result["requests"], "peak_rss": sampler.peak,
                                "idle_rss": idle, "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
-                               "series": sampler.samples, "delay": delay_ms / 1000, "cold_start_crashes": crashes}
+                               "series": sampler.samples, "delay": delay_ms / 1000}
+    return results
+
+
+STORE_KEY = "bench-store-key-" + "0" * 32  # the bench's own throwaway Redis
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def store_cost(*, connections: int, seconds: float, warmup: float, connectors: Path,
+               log_dir: Path) -> dict[str, Load]:
+    """Section 5b: what the shared store costs per job. QuickJS serve (one worker per core) under the
+    same load: `none` (no Idempotency-Key: the store is not used), `memory` and `redis` (a fresh key per
+    job: one claim and one complete per job, the Redis record sealed with AES-GCM). A Redis row is
+    missing when redis-server is not installed."""
+    redis_server = shutil.which("redis-server")
+    results: dict[str, Load] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-redis-") as directory:
+        redis_process = None
+        servers = [serve_server("quickjs", CORES, connectors, log_dir=log_dir, name="store-memory")]
+        if redis_server is not None:
+            port = free_port()
+            redis_process = subprocess.Popen(
+                [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", directory], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            servers.append(serve_server("quickjs", CORES, connectors, log_dir=log_dir, name="store-redis",
+                                        env={"CONNECTOR_EXECUTOR_STORE": f"redis://127.0.0.1:{port}/0",
+                                             "CONNECTOR_EXECUTOR_STORE_KEY": STORE_KEY}))
+        try:
+            with running(servers):
+                body = job_body("quickjs")
+                for name, server, header in (("none", servers[0], None), ("memory", servers[0], "Idempotency-Key"),
+                                             *((("redis", servers[1], "Idempotency-Key"),) if redis_process else ())):
+                    prime(server.url, body, CORES)
+                    results[name] = _under_load(server, f"store {name}", body, tool="python",
+                                                connections=connections, seconds=seconds, warmup=warmup,
+                                                metrics=True, unique_header=header)
+        finally:
+            if redis_process is not None:
+                redis_process.terminate()
+                redis_process.wait(10)
     return results
 
 
@@ -224,7 +269,6 @@ def soak(*, total: int, first: int, connections: int, batches: int, settle: floa
 def _soak_one(serve: ChildServer, engine: str, total: int, first: int, connections: int, batches: int,
               settle: float) -> dict[str, Any]:
     body = job_body(engine)
-    crashes = prime(serve.url, body, CORES)
     before = job_outcomes(serve.url)
     series: list[tuple[int, int]] = [(0, tree_rss_bytes(serve.pid))]
     done, rss_first, busy = 0, 0, 0.0
@@ -242,7 +286,7 @@ def _soak_one(serve: ChildServer, engine: str, total: int, first: int, connectio
     if int(succeeded) != total:
         raise RuntimeError(f"soak {engine}: the service counted {succeeded} succeeded jobs, expected {total}")
     return {"total": total, "first": first, "rss_first": rss_first, "rss_end": series[-1][1], "series": series,
-            "jobs_per_s": total / busy if busy > 0 else 0.0, "cold_start_crashes": crashes}
+            "jobs_per_s": total / busy if busy > 0 else 0.0}
 
 
 def _soak_steps(total: int, first: int, batches: int) -> list[int]:

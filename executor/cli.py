@@ -1,7 +1,10 @@
-"""The command line (contract §3): run, serve, replay, record.
+"""The command line (docs/contract.md §3): run, serve, replay, record, check.
 
 stdout carries exactly one JSON object (the job result) for `run`; diagnostics go to stderr.
-Exit status: 0 succeeded, 1 failed, 2 bad usage or an unreadable connector or input file.
+Exit status: 0 succeeded, 1 failed, 2 bad usage (an unknown method included), an unreadable or
+invalid connector (CONNECTOR_INVALID) or an unreadable input file. Each sub-command's parser and
+examples live in one small function here; the commands that drive other packages (serve, replay,
+record) live with the code they drive.
 """
 
 from __future__ import annotations
@@ -11,97 +14,243 @@ import asyncio
 import json
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from executor.connector import load_connector_dir
+from executor.connector import METHOD_NAMES, Connector, load_connector_dir
 from executor.errors import ConnectorInvalid, ExecutorError, InvalidInput
 from executor.jobs import JobInput, JobRequest, run_job
-from executor.jobs.result import JobResult
+from executor.jobs.result import JobError, JobResult
+from executor.suggest import did_you_mean
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS
+from js_runtime.lanes import abandoned_work
 from js_runtime.limits import DEFAULT_LIMITS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+FLOWS = ("authorize", "connect")
+EXAMPLES = "fixtures/connectors"  # the built-in example connectors, relative to a checkout
+
+_FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="connector-executor",
-                                     description="Run integration connectors' auth methods in sandboxed engines.")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    run = commands.add_parser("run", help="run one method or flow of a connector")
-    run.add_argument("connector_dir", type=Path)
-    run.add_argument("method")
-    run.add_argument("--input", default=None, help="JSON file with the context ('-' for stdin)")
-    _add_engine(run)
-    run.add_argument("--auth-option", default=None)
-    _add_allow_host(run)
-    run.add_argument("--timeout", type=float, default=DEFAULT_LIMITS.timeout, help="seconds")
-
-    serve = commands.add_parser("serve", help="serve the job endpoint")
-    serve.add_argument("--connectors", type=Path, default=None)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    _add_engine(serve)
-    _add_allow_host(serve)
-
-    replay = commands.add_parser("replay", help="replay fixtures with no network")
-    replay.add_argument("fixtures", nargs="+", type=Path)
-    replay.add_argument("--engine", choices=ENGINE_KINDS, default=None)
-
-    record = commands.add_parser("record", help="run live and write a replay fixture")
-    record.add_argument("connector_dir", type=Path)
-    record.add_argument("method")
-    record.add_argument("--input", required=True)
-    record.add_argument("--output", required=True, type=Path)
-    _add_engine(record)
-    record.add_argument("--auth-option", default=None)
-    _add_allow_host(record)
+    parser = argparse.ArgumentParser(
+        prog="connector-executor", formatter_class=_FORMATTER,
+        description="Run integration connectors' auth methods in sandboxed engines.",
+        epilog="exit status: 0 succeeded, 1 the job failed, 2 bad usage, an invalid connector or an "
+               "unreadable input.\nRun `connector-executor COMMAND --help` for each command's examples.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _run_parser(commands)
+    _serve_parser(commands)
+    _replay_parser(commands)
+    _record_parser(commands)
+    _check_parser(commands)
     return parser
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (reading the package metadata costs every run otherwise)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"{parser.prog} {package_version()}")
+        parser.exit()
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("connector-executor")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _command(commands: Any, name: str, summary: str, examples: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=summary, formatter_class=_FORMATTER,
+        epilog="examples:\n" + "\n".join("  " + line for line in examples.strip().splitlines()))
+    return parser
+
+
+def _run_parser(commands: Any) -> None:
+    run = _command(commands, "run", "run one method or flow of a connector; the job result goes to stdout", f"""
+connector-executor run {EXAMPLES}/api-key-example makeApiClient --input input.json
+echo '{{"credentials": {{"apiKey": "k"}}}}' | connector-executor run {EXAMPLES}/api-key-example makeApiClient --input -
+connector-executor run {EXAMPLES}/oauth2-example authorize --input authorize.json --engine v8
+connector-executor run {EXAMPLES}/options-example test --auth-option api-key --input input.json
+methods: {', '.join(METHOD_NAMES)}; flows: {', '.join(FLOWS)}
+exit status: 0 succeeded, 1 failed, 2 bad usage, invalid connector or unreadable input""")
+    run.add_argument("connector_dir", type=Path, help="the connector's directory (holding spec.yml)")
+    run.add_argument("method", help="a documented method name, or the flow authorize / connect")
+    run.add_argument("--input", default=None, help="JSON file with the context ('-' for stdin); default {}")
+    _add_engine(run)
+    run.add_argument("--auth-option", default=None, metavar="KEY", help="which of auth.options to use")
+    _add_allow_host(run)
+    run.add_argument("--timeout", type=float, default=DEFAULT_LIMITS.timeout, help="seconds (default: %(default)s)")
+
+
+def _serve_parser(commands: Any) -> None:
+    serve = _command(commands, "serve", "serve the job endpoint (POST /v1/jobs)", """
+connector-executor serve                                  # the built-in example connectors, 127.0.0.1:8080
+connector-executor serve --connectors my-connectors --workers 2 --port 9000
+connector-executor serve --connectors my-connectors --reload   # re-read connectors on each job while editing
+CONNECTOR_EXECUTOR_TOKEN=s3cret connector-executor serve --host 0.0.0.0""")
+    serve.add_argument("--connectors", type=Path, default=None, metavar="DIR",
+                       help="a folder whose subfolders are connectors (default: the built-in examples)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
+    serve.add_argument("--reload", action="store_true",
+                       help="re-read --connectors on every job, so edits apply without a restart (for authors)")
+    serve.add_argument("--store", default=None,
+                       help="shared state: redis://HOST:PORT/DB (default: this process's memory; "
+                            "or CONNECTOR_EXECUTOR_STORE)")
+    _add_engine(serve)
+    _add_allow_host(serve)
+
+
+def _replay_parser(commands: Any) -> None:
+    replay = _command(commands, "replay", "replay fixtures with no network; exit 0 only when all pass", """
+connector-executor replay fixtures/replay
+connector-executor replay fixtures/replay/api-key-example/test-ok.yml --engine v8""")
+    replay.add_argument("fixtures", nargs="+", type=Path, metavar="FIXTURE_OR_DIR")
+    replay.add_argument("--engine", choices=ENGINE_KINDS, default=None, help="override the fixtures' engine")
+
+
+def _record_parser(commands: Any) -> None:
+    record = _command(commands, "record", "run live against the real API and write a replay fixture", """
+connector-executor record my-connector test --input input.json --output my-fixtures/test-ok.yml
+connector-executor record my-connector refreshCredentials --input input.json --output refresh.json""")
+    record.add_argument("connector_dir", type=Path)
+    record.add_argument("method")
+    record.add_argument("--input", required=True, help="JSON file with the context ('-' for stdin)")
+    record.add_argument("--output", required=True, type=Path, help="the fixture to write: .json, .yml or .yaml")
+    record.add_argument("--force", action="store_true", help="replace an existing fixture file")
+    _add_engine(record)
+    record.add_argument("--auth-option", default=None, metavar="KEY")
+    _add_allow_host(record)
+
+
+def _check_parser(commands: Any) -> None:
+    check = _command(commands, "check", "report every problem of connectors, as the service would load them", f"""
+connector-executor check my-connector
+connector-executor check {EXAMPLES}/*
+exit status: 0 when every connector is clean (warnings allowed), 2 when any has an error""")
+    check.add_argument("connector_dirs", nargs="+", type=Path, metavar="CONNECTOR_DIR")
+
+
 def _add_engine(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=ENGINE_KINDS, default="quickjs")
+    parser.add_argument("--engine", choices=ENGINE_KINDS, default="quickjs", help="(default: %(default)s)")
 
 
 def _add_allow_host(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-host", action="append", default=[], metavar="HOST[:PORT]",
-                        help="let requests reach this (otherwise internal) host")
+                        help="let requests reach this (otherwise internal) host; repeatable")
+
+
+def read_json_document(source: str) -> Any:
+    """The JSON in file `source` (or stdin for '-'); InvalidInput says where it does not parse."""
+    name = "stdin" if source == "-" else source
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read input {name}: {exc.strerror or exc.__class__.__name__}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"cannot read input {name}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"input {name}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InvalidInput(f"input {name}: not JSON: nested too deeply") from None
 
 
 def read_input(source: str | None) -> JobInput:
-    """The --input file (or stdin) as a JobInput; InvalidInput when unreadable or not an object."""
-    if source is None:
-        return JobInput()
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-        return JobInput.from_json(json.loads(text))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"cannot read input {source}: {exc.__class__.__name__}") from None
+    """The --input file (or stdin) as a JobInput."""
+    return JobInput() if source is None else JobInput.from_json(read_json_document(source))
+
+
+def warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def print_result(result: JobResult) -> None:
-    json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """The result as one line of UTF-8 JSON. A lone surrogate (a JS string may hold one, in an output,
+    log line, message or key) has no UTF-8 form: then every non-ASCII character is written as a
+    \\u escape instead, which JSON readers turn back into the same string."""
+    text = json.dumps(result.to_dict(), ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(result.to_dict(), ensure_ascii=True).encode("ascii")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def check_method(connector: Connector, method: str, auth_option: str | None) -> None:
+    """InvalidInput for a name that is no documented method, flow or implemented slot."""
+    known = {*METHOD_NAMES, *FLOWS, "getTokenData", "getCredentialsFromTokenResponse"}
+    auth = connector.auth_for(auth_option)
+    if method in known or auth.method(method) is not None:
+        return
+    raise InvalidInput(f"unknown method '{method}'{did_you_mean(method, known)}")
 
 
 async def _run(args: argparse.Namespace) -> int:
     try:
         connector = load_connector_dir(args.connector_dir)
         job_input = read_input(args.input)
+        check_method(connector, args.method, args.auth_option)
     except (ConnectorInvalid, InvalidInput) as exc:
         print_result(JobResult.failed(exc))
         print(f"error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     policy = NetworkPolicy.from_env(os.environ, args.allow_host)
     job = JobRequest(connector=connector, method=args.method, input=job_input, engine=args.engine,
-              auth_option=args.auth_option, limits=DEFAULT_LIMITS.with_timeout(args.timeout))
+                     auth_option=args.auth_option, limits=DEFAULT_LIMITS.with_timeout(args.timeout))
     async with LiveTransport(policy, max_response_bytes=job.limits.max_response_bytes) as transport:
         result = await run_job(job, send=transport.send)
+    for warning in result.warnings:  # also in the result's `warnings`
+        warn(warning)
     print_result(result)
-    return EXIT_OK if result.succeeded else EXIT_FAILED
+    if result.error is not None:
+        print_error_location(result.error)
+    return exit_status(result)
+
+
+def exit_status(result: JobResult) -> int:
+    """0 succeeded, 2 when the connector proved invalid while running (CONNECTOR_INVALID), else 1."""
+    if result.succeeded:
+        return EXIT_OK
+    return EXIT_USAGE if result.error is not None and result.error.code == "CONNECTOR_INVALID" else EXIT_FAILED
+
+
+def _check(args: argparse.Namespace) -> int:
+    from executor.check import check_connector
+
+    status = EXIT_OK
+    for directory in args.connector_dirs:
+        problems = check_connector(directory)
+        errors = sum(p.level == "error" for p in problems)
+        for problem in problems:
+            print(f"{directory}: {problem}")
+        print(f"{directory}: {'OK' if not errors else f'{errors} error(s)'}"
+              f"{f', {len(problems) - errors} warning(s)/note(s)' if len(problems) > errors else ''}")
+        if errors:
+            status = EXIT_USAGE
+    return status
+
+
+def print_error_location(error: JobError) -> None:
+    """A failed script's message, where it happened and its connector frames, readably on stderr."""
+    where = error.details.get("location")
+    if not isinstance(where, str):
+        return
+    print(f"error: {error.code}: {error.message}\n  at {where}", file=sys.stderr)
+    for frame in error.details.get("stack") or []:
+        print(f"    {frame}", file=sys.stderr)
 
 
 def _handler(command: str) -> Any:
@@ -119,7 +268,22 @@ def _handler(command: str) -> Any:
         from executor.replay.commands import record_command
 
         return record_command
+    if command == "check":
+        return _check
     return _run
+
+
+def console_main() -> None:
+    """The console script: `main`, then an exit that does not wait for an engine thread still spinning.
+
+    Only the process's own entry point may exit this way (`main` is also called in-process, by tests
+    and by the pytest plugin, where an abandoned lane of an earlier job must not end the process)."""
+    outcome = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if abandoned_work():
+        os._exit(outcome)
+    sys.exit(outcome)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,4 +302,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

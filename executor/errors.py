@@ -1,4 +1,4 @@
-"""The one error tree. Each class carries a stable contract code; messages never contain secrets.
+"""The one error tree. Each class carries a stable code (docs/contract.md §2); messages never contain secrets.
 
     ExecutorError                      (code: the class's CODE)
     ├── ScriptError                    SCRIPT_ERROR           the script threw or rejected

@@ -25,10 +25,10 @@ class ExecutorLimits:
     # running a job
     job_timeout_grace: float = 1.0  # run_job gives up at the job's timeout plus this
     retry_margin: float = 1.0  # time kept back from the apiClient's 429 retries to report the failure
-    scanned_body_bytes: int = 64 * KIB  # larger responses are not scanned for tokens to redact
+    scanned_body_bytes: int = 64 * KIB  # larger bodies (sent or received) are not scanned for tokens to redact
     error_message_chars: int = 2000  # a job error's message, after redaction
     error_detail_chars: int = 300  # each string in a job error's details, after redaction
-    min_secret_chars: int = 4  # shorter values are not redacted (nor replaced by fixture placeholders)
+    min_secret_chars: int = 4  # shorter secrets are redacted (and replaced by placeholders) only where whole
     workspace_token_lifetime: int = 3600  # integration-app-token / membrane-token JWT lifetime
     # loading connectors
     connector_file_bytes: int = 1 * MIB

@@ -15,6 +15,11 @@ from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 
 EngineKind = Literal["quickjs", "v8"]
+
+# How long past a step's time limit an engine may take to stop before it is given up (abandoned:
+# see js_runtime.lanes). The engines stop at the limit itself, except inside built-ins that never
+# look at it; this margin only has to cover scheduling delays on a loaded machine.
+STOP_GRACE_SECONDS = 2.0
 ENGINE_KINDS: tuple[EngineKind, ...] = ("quickjs", "v8")
 
 

@@ -15,12 +15,21 @@ through the service, 500 lanes per worker cost QuickJS +25% CPU and V8 ~270 KB o
 16 lanes; on a few cores more threads only add switching). Jobs already pinned to a stuck lane wait
 for it between their steps, at most until its time limit ends it: the more lanes, the fewer such
 jobs. Both engines release the GIL while running JavaScript.
+
+Some engine built-ins never look at the time limit (QuickJS `reverse`/`join`/`sort` on huge
+array-likes; V8 `lastIndexOf` and friends ignore TerminateExecution). A call awaited with a
+`deadline` that is still running when the deadline passes is given up: its lane is *abandoned*
+(never handed out again; the calls queued behind it are moved to other lanes or told to retry), what
+it was using is kept alive forever (`abandon`), and the process is marked as holding stuck native
+work (`abandoned_work`), which its owner answers by recycling the process (the service's worker) or
+exiting at once (the CLI).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import os
 import queue
 import threading
@@ -42,6 +51,31 @@ DEFAULT_BUSY_LANES = 8 * (os.cpu_count() or 1)
 STUCK_SECONDS = 0.05
 
 
+class LaneAbandoned(Exception):
+    """The lane the call was queued on was abandoned before the call started: run it elsewhere."""
+
+
+class LaneStuck(Exception):
+    """The call was still running at its deadline; its lane has been abandoned."""
+
+
+# Whatever stuck native work was using (an engine context, an isolate): never freed, since a thread may
+# still be inside it. Its length is the process's count of abandoned work.
+_abandoned: list[object] = []
+_abandoned_lock = threading.Lock()
+
+
+def abandon(*keep: object) -> None:
+    """Record one piece of stuck native work, keeping `keep` alive for the rest of the process."""
+    with _abandoned_lock:
+        _abandoned.append(keep)
+
+
+def abandoned_work() -> int:
+    """How many engine calls this process has given up on (they may still be running)."""
+    return len(_abandoned)
+
+
 class Lane:
     """One thread; every call submitted to it runs there, in order.
 
@@ -58,6 +92,9 @@ class Lane:
         self._submitted_done = 0
         self._call_started: float | None = None  # when the call on the thread now began (None: idle)
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self.abandoned = False
+        # Set by the pool that started it: told of the abandonment and given the submitted calls to move.
+        self.on_abandon: Callable[[Lane, list[_Submitted]], None] | None = None
         with _stack_lock:
             previous = threading.stack_size(_LANE_STACK_BYTES)
             try:
@@ -67,16 +104,58 @@ class Lane:
                 threading.stack_size(previous)
         _lanes_alive.add(self)
 
-    async def run(self, fn: Callable[..., T], *args: object) -> T:
-        """Run `fn(*args)` on this lane's thread and await its result."""
+    async def run(self, fn: Callable[..., T], *args: object, deadline: float | None = None) -> T:
+        """Run `fn(*args)` on this lane's thread and await its result.
+
+        With a `deadline` (the loop's clock): if the call is still running then, the lane is
+        abandoned and LaneStuck raised. LaneAbandoned: the lane was abandoned before the call began.
+        """
+        if self.abandoned:
+            raise LaneAbandoned
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self.running += 1
         try:
             self._calls.put((fn, args, loop, future, False))
-            return await future
+            if deadline is None:
+                return await future
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                if future.done():
+                    return future.result()
+                self.abandon()
+                if future.done():  # settled by the abandonment: it never started
+                    return future.result()
+                raise LaneStuck from None
         finally:
             self.running -= 1
+
+    def abandon(self) -> None:
+        """Give this lane up: the call on its thread is left running; the calls queued behind it are
+        told to retry elsewhere (awaited ones) or handed to the pool (submitted ones)."""
+        if self.abandoned:
+            return
+        self.abandoned = True
+        abandon(self)
+        moved: list[_Call] = []
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                break
+            if call is not None:
+                moved.append(call)
+        self._calls.put(None)  # should the call ever return, the thread ends
+        submitted: list[_Submitted] = []
+        for fn, args, loop, future, counted in moved:
+            if loop is None or future is None:
+                submitted.append((fn, args, counted))
+            else:
+                with contextlib.suppress(RuntimeError):  # (a closed loop: nobody is waiting)
+                    loop.call_soon_threadsafe(_settle, future, None, LaneAbandoned())
+        if self.on_abandon is not None:
+            self.on_abandon(self, submitted)
 
     def submit(self, fn: Callable[..., object], *args: object, keeps_busy: bool = True) -> None:
         """Queue `fn(*args)` on this lane without waiting for it (its exceptions are dropped).
@@ -139,6 +218,8 @@ def _stop_lanes() -> None:
 # (function, arguments, the awaiting loop and future (None for `submit`), counted in `idle`)
 _Call = tuple[Callable[..., object], tuple[object, ...], asyncio.AbstractEventLoop | None, asyncio.Future[Any] | None,
               bool]
+# A submitted call moved off an abandoned lane: (function, arguments, keeps the lane busy)
+_Submitted = tuple[Callable[..., object], tuple[object, ...], bool]
 
 
 def _settle(future: asyncio.Future[Any], result: object, error: BaseException | None) -> None:
@@ -186,8 +267,18 @@ class LanePool:
 
     def _start(self) -> Lane:
         lane = Lane()
+        lane.on_abandon = self._abandoned
         self._lanes.append(lane)
         return lane
+
+    def _abandoned(self, lane: Lane, submitted: list[_Submitted]) -> None:
+        """`lane` is stuck for good: hand out others from now on, and move the work queued on it."""
+        with contextlib.suppress(ValueError):
+            self._lanes.remove(lane)
+        for fn, args, keeps_busy in submitted:
+            idle = [other for other in self._lanes if other.idle]
+            other = idle[0] if idle else self._start()
+            other.submit(fn, *args, keeps_busy=keeps_busy)
 
     def release(self, lane: Lane) -> None:
         lane.pinned -= 1

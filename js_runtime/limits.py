@@ -18,6 +18,9 @@ class Limits:
     max_log_entries: int = 1000
     max_output_bytes: int = 1024 * 1024
     max_redirects: int = 10  # per request; a request may ask for fewer, never more
+    # A request's URL as the job result's `requests` summary records it (longer ones are cut and marked),
+    # so the result stays bounded: at most max_requests such entries.
+    max_summary_url_chars: int = 2048
 
     def with_timeout(self, seconds: float) -> Limits:
         return replace(self, timeout=seconds)

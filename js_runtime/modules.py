@@ -1,36 +1,60 @@
-"""Connector module loading: ES module or CommonJS source becomes one factory function.
+"""Connector module loading: a method file and the files it imports become one factory function.
 
-The source is parsed with tree-sitter-javascript (a real parser; no regular expressions over source).
-`import ... from 'axios'` becomes `const ... = require('axios')`, `export default X` and named exports
-become assignments on `module.exports`, and dynamic `import()` goes through the same `require`, so
-no module but axios can ever be reached. Results are cached by source text.
+Each file is parsed with tree-sitter (TypeScript first has its types erased by js_runtime.typescript,
+keeping lines and columns) and becomes one factory `function (module, exports, require, __ceIm,
+__ceWhere)`, laid out so that its line N is line N of the source and columns do not move: `import`
+statements are blanked and their bindings made on the factory's own first line, `export` keywords
+are blanked and the exports defined there as live getters (ES module semantics, cycles included),
+`import()` becomes `__ceIm()`. Every specifier (`import`, `export ... from`, literal `require()` and
+`import()`) is resolved when the connector loads, as Node resolves it: files inside the connector
+(`./x`, `../x`, extensions .js .mjs .cjs .ts .mts .cts .json, `dir/index.*`, `x.js` naming `x.ts`),
+and the built-in modules that prelude units register (`node:` stripped). A path leaving the
+connector, an unknown name or a missing file raises ConnectorInvalid naming file and line.
+
+A method file that imports no other file is its own factory (nothing added to a job); otherwise the
+factory holds every file of the program and a small CommonJS loader (js_runtime/shims/program.js):
+a module cache filled before a module runs, so cycles see partial exports as in Node.
+`__ceWhere(file, lines, probe)` lets the bridge map a stack frame back to the file (see bridge.js).
+Imports: tree_sitter, executor.errors, js_runtime.prelude, js_runtime.typescript.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import posixpath
+from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 
 import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser
 
 from executor.errors import ConnectorInvalid
+from js_runtime.prelude import builtin_modules, module_only_names
+from js_runtime.typescript import erase_types, is_typescript
 
 _LANGUAGE = Language(tree_sitter_javascript.language())
-ALLOWED_MODULES = frozenset({"axios"})
-FACTORY_PARAMS = "module, exports, require, __ceImport"
+FACTORY_PARAMS = "module, exports, require, __ceIm, __ceWhere"
+MODULE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".json")
+_TS_TWINS = {".js": ".ts", ".mjs": ".mts", ".cjs": ".cts"}
+MAX_MODULE_BYTES = 1024 * 1024
+MAX_PROGRAM_FILES = 256
+MAX_PROGRAM_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class ModuleCode:
-    """A transformed module: `factory` is a JS function expression taking (module, exports, ...).
+    """A loaded program: `factory` is a JS function expression taking (module, exports, ...).
 
-    `names` holds every identifier, property name and short string the source mentions; the
-    prelude uses it to evaluate only the shims a module can reach.
+    `names` holds every identifier, property name and short string the program's files mention,
+    plus the built-in modules they import; the prelude uses it to evaluate only the shims needed.
+    `files` are the connector files the program is made of, the method file first.
     """
 
     factory: str
     names: frozenset[str] = frozenset()
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,39 +64,142 @@ class _Edit:
     text: str
 
 
-def load_module(source: str, filename: str) -> ModuleCode:
-    """Transform connector source into a factory; raise ConnectorInvalid naming file and problem."""
-    return _load_cached(source, filename)
+@dataclass(frozen=True)
+class _FileCode:
+    """One transformed file: its factory's first line and body, and the specifiers it uses."""
+
+    head: str
+    body: str
+    specifiers: tuple[tuple[str, int], ...]  # (specifier, 1-based line)
+    names: frozenset[str]
+    esm: bool
+
+
+def load_module(source: str, filename: str, files: Mapping[str, str] | None = None) -> ModuleCode:
+    """The program whose entry is `filename` with `source`; `files` are the connector's other files
+    (by connector-relative path) that it may import. Raises ConnectorInvalid naming file and line."""
+    known = dict(files or {})
+    known[filename] = source
+    order: list[str] = [filename]
+    codes: dict[str, _FileCode] = {}
+    links: dict[str, dict[str, str]] = {}
+    names: set[str] = set()
+    imported: set[str] = set()
+    total = 0
+    for current in order:  # grows as imports are found: breadth first, each file once
+        text = known[current]
+        code = _transform(text, current)
+        total += len(text)
+        if total > MAX_PROGRAM_BYTES:
+            raise ConnectorInvalid(f"{current}: the method's files together exceed {MAX_PROGRAM_BYTES} bytes")
+        codes[current] = code
+        names |= code.names
+        links[current] = {}
+        for spec, line in code.specifiers:
+            target = _resolve(spec, current, line, known)
+            if target.startswith("/"):
+                path = target[1:]
+                if path not in codes and path not in order:
+                    order.append(path)
+                    if len(order) > MAX_PROGRAM_FILES:
+                        raise ConnectorInvalid(f"{current}:{line}: the method imports more than "
+                                               f"{MAX_PROGRAM_FILES} files")
+            else:
+                imported.add(target)
+            links[current][spec] = target
+    names = (names - module_only_names()) | imported
+    entry = codes[filename]
+    if len(order) == 1 and all(spec == target for spec, target in links[filename].items()):
+        factory = f"(function ({FACTORY_PARAMS}) {{{entry.head}\n{entry.body}\n}})"
+        return ModuleCode(factory=factory, names=frozenset(names), files=(filename,))
+    table = ",\n".join(
+        f"{json.dumps('/' + path)}: [{json.dumps(links[path], sort_keys=True)}, {str(codes[path].esm).lower()}, "
+        f"function ({FACTORY_PARAMS}) {{{codes[path].head}\n{codes[path].body}\n}}]"
+        for path in order
+    )
+    factory = (f"(function ({FACTORY_PARAMS}) {{\n({_program_runtime()})(require, __ceWhere, {{\n{table}\n}})"
+               f"({json.dumps('/' + filename)}, module);\n}})")
+    return ModuleCode(factory=factory, names=frozenset(names), files=tuple(order))
+
+
+@functools.cache
+def _program_runtime() -> str:
+    return (resources.files("js_runtime") / "shims" / "program.js").read_text(encoding="utf-8").strip().rstrip(";")
+
+
+# ---- resolution --------------------------------------------------------------------------------
+
+
+def _resolve(spec: str, importer: str, line: int, files: Mapping[str, str]) -> str:
+    """'/path' of a connector file, or a built-in module's bare name."""
+    where = f"{importer}:{line}"
+    if spec.startswith(("./", "../")) or spec in (".", ".."):
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
+        if path == ".." or path.startswith("../"):
+            raise ConnectorInvalid(f"{where}: cannot import '{spec}': the path leaves the connector's directory")
+        found = _find_file(path, files)
+        if found is None:
+            raise ConnectorInvalid(f"{where}: cannot import '{spec}': no such file in the connector "
+                                   f"(looked for {path} with {', '.join(MODULE_SUFFIXES)} and {path}/index.*)")
+        return "/" + found
+    if spec.startswith("/") or spec.startswith("file:"):
+        raise ConnectorInvalid(f"{where}: cannot import '{spec}': absolute paths leave the connector's directory")
+    bare = spec.removeprefix("node:")
+    if bare in builtin_modules():
+        return bare
+    available = ", ".join(sorted(builtin_modules()))
+    raise ConnectorInvalid(f"{where}: cannot import module '{spec}': connector code may import files of the "
+                           f"connector ('./...') and the built-in modules {available}")
+
+
+def _find_file(path: str, files: Mapping[str, str]) -> str | None:
+    stem, suffix = posixpath.splitext(path)
+    candidates = [path] if suffix in MODULE_SUFFIXES else []
+    if suffix in _TS_TWINS:  # TypeScript style: './x.js' names x.ts
+        candidates.append(stem + _TS_TWINS[suffix])
+    candidates += [path + ext for ext in MODULE_SUFFIXES]
+    candidates += [posixpath.join(path, "index" + ext) for ext in MODULE_SUFFIXES]
+    return next((c for c in candidates if c in files), None)
+
+
+# ---- one file ----------------------------------------------------------------------------------
 
 
 @functools.lru_cache(maxsize=1024)
-def _load_cached(source: str, filename: str) -> ModuleCode:
+def _transform(source: str, filename: str) -> _FileCode:
+    if len(source) > MAX_MODULE_BYTES:
+        raise ConnectorInvalid(f"{filename}: larger than {MAX_MODULE_BYTES} bytes (the limit of a module file)")
+    lines = source.count("\n") + 1
+    where = f"__ceWhere({json.dumps(filename)}, {lines}, () => new Error());"
+    if filename.endswith(".json"):
+        return _json_file(source, filename, where)
+    if is_typescript(filename):
+        source = erase_types(source, filename)
     try:
         data = source.encode("utf-8")
     except UnicodeEncodeError:
         raise ConnectorInvalid(f"{filename}: not valid Unicode text (a lone surrogate)") from None
     tree = Parser(_LANGUAGE).parse(data)
     _raise_on_syntax_error(tree.root_node, filename)
-    edits: list[_Edit] = []
-    tail: list[str] = []
-    is_esm = False
+    module = _ModuleRewriter(data, filename)
     for stmt in tree.root_node.named_children:
-        if stmt.type == "hash_bang_line":  # only valid first in a file; the factory wraps the file
-            edits.append(_Edit(stmt.start_byte, stmt.end_byte, ""))
-        elif stmt.type == "import_statement":
-            is_esm = True
-            edits.append(_Edit(stmt.start_byte, stmt.end_byte, _rewrite_import(stmt, data, filename)))
-        elif stmt.type == "export_statement":
-            is_esm = True
-            edit, exported = _rewrite_export(stmt, data, filename)
-            edits.append(edit)
-            tail.extend(exported)
-    imports, names = _scan(tree.root_node, data)
-    edits.extend(_Edit(n.start_byte, n.end_byte, "__ceImport") for n in imports)
-    body = _apply(data, edits).decode("utf-8")
-    prologue = "'use strict';" if is_esm else ""
-    factory = f"(function ({FACTORY_PARAMS}) {{{prologue}{body}\n;{''.join(tail)}\n}})"
-    return ModuleCode(factory=factory, names=frozenset(names))
+        module.statement(stmt)
+    specifiers, names = _scan(tree.root_node, data, module)
+    esm = module.esm or filename.endswith((".mjs", ".mts"))
+    head = ("'use strict';" if esm else "") + where + module.prologue()
+    body = _apply(data, module.edits).decode("utf-8")
+    return _FileCode(head, body, tuple(module.specifiers + specifiers), frozenset(names), esm)
+
+
+def _json_file(source: str, filename: str, where: str) -> _FileCode:
+    try:
+        json.loads(source)
+    except json.JSONDecodeError as exc:
+        raise ConnectorInvalid(f"{filename}:{exc.lineno}:{exc.colno}: JSON does not parse: {exc.msg}") from None
+    except RecursionError:
+        raise ConnectorInvalid(f"{filename}: JSON nested too deeply") from None
+    body = f"module.exports = JSON.parse({json.dumps(source)});"
+    return _FileCode(where, body, (), frozenset(), False)
 
 
 def _raise_on_syntax_error(root: Node, filename: str) -> None:
@@ -101,73 +228,154 @@ def _text(node: Node, data: bytes) -> str:
     return data[node.start_byte:node.end_byte].decode("utf-8")
 
 
-def _module_name(source_node: Node | None, data: bytes, filename: str) -> str:
-    if source_node is None:
-        raise ConnectorInvalid(f"{filename}: unsupported import or export form")
-    name = _text(source_node, data)[1:-1]
-    if name not in ALLOWED_MODULES:
-        line = source_node.start_point[0] + 1
-        raise ConnectorInvalid(
-            f"{filename}:{line}: cannot import module '{name}': connector code may only import 'axios'"
-        )
-    return name
+def _string_value(node: Node, data: bytes) -> str:
+    """A string literal's value (escapes are rare in specifiers: JSON handles the double-quoted form)."""
+    raw = _text(node, data)
+    if raw.startswith('"'):
+        try:
+            return str(json.loads(raw))
+        except json.JSONDecodeError:
+            pass
+    return raw[1:-1]
 
 
-def _rewrite_import(stmt: Node, data: bytes, filename: str) -> str:
-    name = _module_name(stmt.child_by_field_name("source"), data, filename)
-    clause = next((c for c in stmt.named_children if c.type == "import_clause"), None)
-    if clause is None:
-        return ""
-    bindings: list[str] = []
-    for part in clause.named_children:
-        if part.type in ("identifier", "namespace_import"):
-            local = part if part.type == "identifier" else part.named_children[-1]
-            bindings.append(f"const {_text(local, data)} = require('{name}');")
-        elif part.type == "named_imports":
-            pairs = []
-            for spec in part.named_children:
-                imported = _text(spec.child_by_field_name("name"), data)  # type: ignore[arg-type]
-                alias = spec.child_by_field_name("alias")
-                pairs.append(f"{imported}: {_text(alias, data)}" if alias else imported)
-            bindings.append(f"const {{{', '.join(pairs)}}} = require('{name}');")
-    return " ".join(bindings)
+def _blanked(text: str, replacement: str = "") -> str:
+    """`replacement` over the start of `text`, the rest spaces, newlines kept: nothing moves when it fits."""
+    first_line = text.split("\n", 1)[0]
+    if len(replacement) > len(first_line):
+        return replacement + "".join(c if c in "\r\n" else "" for c in text)
+    return replacement + "".join(c if c in "\r\n" else " " for c in text[len(replacement):])
 
 
-def _rewrite_export(stmt: Node, data: bytes, filename: str) -> tuple[_Edit, list[str]]:
-    is_default = any(c.type == "default" for c in stmt.children)
-    declaration = stmt.child_by_field_name("declaration")
-    value = stmt.child_by_field_name("value")
-    if stmt.child_by_field_name("source") is not None:
-        _module_name(stmt.child_by_field_name("source"), data, filename)
-        raise ConnectorInvalid(f"{filename}: re-exporting from another module is not supported")
-    if is_default and declaration is not None:
-        name = declaration.child_by_field_name("name")
-        if name is None:
-            return _Edit(stmt.start_byte, declaration.start_byte, "module.exports.default = "), []
-        return _Edit(stmt.start_byte, declaration.start_byte, ""), [
-            f"module.exports.default = {_text(name, data)};"
-        ]
-    if is_default and value is not None:
-        return _Edit(stmt.start_byte, value.start_byte, "module.exports.default = "), []
-    if declaration is not None:
-        names = _declared_names(declaration, data)
-        return _Edit(stmt.start_byte, declaration.start_byte, ""), [f"exports.{n} = {n};" for n in names]
-    clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
-    if clause is None:
-        raise ConnectorInvalid(f"{filename}: unsupported export form")
-    assignments = []
-    for spec in clause.named_children:
-        local = _text(spec.child_by_field_name("name"), data)  # type: ignore[arg-type]
-        alias = spec.child_by_field_name("alias")
-        exported = _text(alias, data) if alias else local
-        if exported in ("default", '"default"', "'default'"):
-            target = "module.exports.default"
-        elif alias is not None and alias.type == "string":  # export { x as "any name" }
-            target = f"exports[{exported}]"
+class _ModuleRewriter:
+    """Top-level `import`/`export` statements: blanked in place, their effect moved to the prologue."""
+
+    def __init__(self, data: bytes, filename: str) -> None:
+        self.data = data
+        self.filename = filename
+        self.edits: list[_Edit] = []
+        self.specifiers: list[tuple[str, int]] = []
+        self.esm = False
+        self._imports: list[str] = []
+        self._getters: list[tuple[str, str]] = []  # (exported name, JS expression)
+        self._stars: list[str] = []
+        self._default_var = False
+
+    def statement(self, stmt: Node) -> None:
+        if stmt.type == "hash_bang_line":
+            self._blank(stmt.start_byte, stmt.end_byte)
+        elif stmt.type == "import_statement":
+            self.esm = True
+            self._import(stmt)
+        elif stmt.type == "export_statement":
+            self.esm = True
+            self._export(stmt)
+
+    def prologue(self) -> str:
+        parts = []
+        if self._default_var:
+            parts.append("let __ceDefault;")
+        if self.esm:
+            props = ", ".join(f"{json.dumps(name)}: {{get: () => {expr}, enumerable: true}}"
+                              for name, expr in self._getters)
+            props = f", {props}" if props else ""
+            parts.append(f"Object.defineProperties(exports, {{__ceEsm: {{value: true}}{props}}});")
+        parts.extend(self._stars)
+        parts.extend(self._imports)
+        return "".join(parts)
+
+    def _blank(self, start: int, end: int, replacement: str = "") -> None:
+        self.edits.append(_Edit(start, end, _blanked(self.data[start:end].decode("utf-8"), replacement)))
+
+    def _source(self, node: Node | None) -> str:
+        if node is None:
+            raise ConnectorInvalid(f"{self.filename}: unsupported import or export form")
+        spec = _string_value(node, self.data)
+        self.specifiers.append((spec, node.start_point[0] + 1))
+        return json.dumps(spec)
+
+    def _import(self, stmt: Node) -> None:
+        source = self._source(stmt.child_by_field_name("source"))
+        self._blank(stmt.start_byte, stmt.end_byte)
+        clause = next((c for c in stmt.named_children if c.type == "import_clause"), None)
+        if clause is None:
+            self._imports.append(f"require({source});")
+            return
+        module = f"require({source})"
+        for part in clause.named_children:
+            if part.type == "identifier":
+                local = _text(part, self.data)
+                self._imports.append(f"const {local} = ((m) => m && m.__ceEsm ? m.default : m)({module});")
+            elif part.type == "namespace_import":
+                local = _text(part.named_children[-1], self.data)
+                self._imports.append(f"const {local} = ((m) => m && m.__ceEsm ? m : "
+                                     f"Object.assign(Object.create(null), m, {{default: m}}))({module});")
+            elif part.type == "named_imports":
+                pairs = []
+                for spec in part.named_children:
+                    imported = _text(spec.child_by_field_name("name"), self.data)  # type: ignore[arg-type]
+                    alias = spec.child_by_field_name("alias")
+                    pairs.append(f"{imported}: {_text(alias, self.data)}" if alias else imported)
+                self._imports.append(f"const {{{', '.join(pairs)}}} = {module};")
+
+    def _export(self, stmt: Node) -> None:
+        is_default = any(c.type == "default" for c in stmt.children)
+        declaration = stmt.child_by_field_name("declaration")
+        value = stmt.child_by_field_name("value")
+        source_node = stmt.child_by_field_name("source")
+        if source_node is not None:
+            self._reexport(stmt, self._source(source_node))
+        elif is_default and declaration is not None:
+            name = declaration.child_by_field_name("name")
+            if name is None:
+                self._default_var = True
+                self._blank(stmt.start_byte, declaration.start_byte, "__ceDefault =")
+                self._getters.append(("default", "__ceDefault"))
+            else:
+                self._blank(stmt.start_byte, declaration.start_byte)
+                self._getters.append(("default", _text(name, self.data)))
+        elif is_default and value is not None:
+            self._default_var = True
+            self._blank(stmt.start_byte, value.start_byte, "__ceDefault =")
+            self._getters.append(("default", "__ceDefault"))
+        elif declaration is not None:
+            self._blank(stmt.start_byte, declaration.start_byte)
+            self._getters.extend((n, n) for n in _declared_names(declaration, self.data))
         else:
-            target = f"exports.{exported}"
-        assignments.append(f"{target} = {local};")
-    return _Edit(stmt.start_byte, stmt.end_byte, ""), assignments
+            clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
+            if clause is None:
+                raise ConnectorInvalid(f"{self.filename}:{stmt.start_point[0] + 1}: unsupported export form")
+            self._blank(stmt.start_byte, stmt.end_byte)
+            for local, exported in self._clause(clause):
+                self._getters.append((exported, local))
+
+    def _clause(self, clause: Node) -> list[tuple[str, str]]:
+        pairs = []
+        for spec in clause.named_children:
+            name = spec.child_by_field_name("name")
+            alias = spec.child_by_field_name("alias")
+            local = _text(name, self.data)  # type: ignore[arg-type]
+            exported = _string_value(alias, self.data) if alias is not None and alias.type == "string" else (
+                _text(alias, self.data) if alias is not None else local)
+            pairs.append((local, exported))
+        return pairs
+
+    def _reexport(self, stmt: Node, source: str) -> None:
+        self._blank(stmt.start_byte, stmt.end_byte)
+        module = f"require({source})"
+        clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
+        namespace = next((c for c in stmt.named_children if c.type == "namespace_export"), None)
+        if clause is not None:
+            for local, exported in self._clause(clause):
+                pick = "(m && m.__ceEsm ? m.default : m)" if local == "default" else f"m[{json.dumps(local)}]"
+                self._getters.append((exported, f"((m) => {pick})({module})"))
+        elif namespace is not None:
+            self._getters.append((_text(namespace.named_children[-1], self.data), module))
+        else:  # export * from: every name but default, live, own exports first (as in Node)
+            self._stars.append(
+                f"((m) => {{ for (const k of Object.keys(m)) if (k !== 'default' && k !== '__ceEsm' && "
+                f"!Object.prototype.hasOwnProperty.call(exports, k)) Object.defineProperty(exports, k, "
+                f"{{get: () => m[k], enumerable: true}}); }})({module});")
 
 
 def _declared_names(declaration: Node, data: bytes) -> list[str]:
@@ -177,8 +385,21 @@ def _declared_names(declaration: Node, data: bytes) -> list[str]:
     names = []
     for declarator in declaration.named_children:
         target = declarator.child_by_field_name("name")
-        if target is not None and target.type == "identifier":
-            names.append(_text(target, data))
+        if target is None:
+            continue
+        stack = [target]
+        while stack:  # identifiers bound by a destructuring pattern, default values excepted
+            node = stack.pop()
+            if node.type in ("identifier", "shorthand_property_identifier_pattern"):
+                names.append(_text(node, data))
+            elif node.type in ("assignment_pattern", "object_assignment_pattern"):
+                left = node.child_by_field_name("left")
+                stack.extend([left] if left is not None else [])
+            elif node.type == "pair_pattern":
+                value = node.child_by_field_name("value")
+                stack.extend([value] if value is not None else [])
+            else:
+                stack.extend(node.named_children)
     return names
 
 
@@ -187,9 +408,9 @@ _NAME_NODES = frozenset({"identifier", "property_identifier", "shorthand_propert
 _MAX_NAME_LENGTH = 64
 
 
-def _scan(root: Node, data: bytes) -> tuple[list[Node], set[str]]:
-    """The `import` callees of dynamic imports, and every name the source mentions."""
-    imports: list[Node] = []
+def _scan(root: Node, data: bytes, module: _ModuleRewriter) -> tuple[list[tuple[str, int]], set[str]]:
+    """Literal `require()`/`import()` specifiers (and `import` callees renamed), and every name used."""
+    specifiers: list[tuple[str, int]] = []
     names: set[str] = set()
     stack = [root]
     while stack:
@@ -198,14 +419,19 @@ def _scan(root: Node, data: bytes) -> tuple[list[Node], set[str]]:
             names.add(_text(node, data))
         elif node.type == "call_expression":
             callee = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
             if callee is not None and callee.type == "import":
-                imports.append(callee)
+                module.edits.append(_Edit(callee.start_byte, callee.end_byte, "__ceIm"))
+            is_loader = callee is not None and (callee.type == "import" or _text(callee, data) == "require")
+            first = args.named_children[0] if args is not None and args.named_children else None
+            if is_loader and first is not None and first.type == "string":
+                specifiers.append((_string_value(first, data), first.start_point[0] + 1))
         stack.extend(node.children)
-    return imports, names
+    return specifiers, names
 
 
 def _apply(data: bytes, edits: list[_Edit]) -> bytes:
-    out = data
+    out = bytearray(data)
     for edit in sorted(edits, key=lambda e: e.start, reverse=True):
-        out = out[:edit.start] + edit.text.encode("utf-8") + out[edit.end:]
-    return out
+        out[edit.start:edit.end] = edit.text.encode("utf-8")
+    return bytes(out)

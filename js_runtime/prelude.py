@@ -15,15 +15,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
+import tree_sitter_javascript
+from tree_sitter import Language, Node, Parser
+
 
 @dataclass(frozen=True)
 class Unit:
-    """A group of shim files, the global (or module) names they provide, and the units they need."""
+    """A group of shim files, the global (or module) names they provide, and the units they need.
+
+    `module_only`: the unit defines no global, only modules, so a module selects it by importing
+    one of them, not by merely mentioning the name (`const url = ...` does not need the `url` module).
+    """
 
     name: str
     files: tuple[str, ...]
     provides: frozenset[str]
     needs: tuple[str, ...] = ()
+    module_only: bool = False
 
 
 TIMER_NAMES = frozenset({"setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval",
@@ -35,16 +43,71 @@ UNITS: tuple[Unit, ...] = (
     Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
     Unit("buffer", ("buffer.js",), frozenset({"Buffer"}), needs=("web",)),
-    Unit("fetch", ("net.js", "fetch.js"), frozenset({"fetch", "Headers", "Request", "Response",
-                                                      "AbortController", "AbortSignal"}), needs=("web", "timers")),
+    Unit("net", ("net.js",), frozenset()),  # queuing requests and service calls, for the units below
+    Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
+                                            "AbortSignal"}), needs=("web", "timers", "net")),
     # axios hands arraybuffer responses over as a Buffer, as in Node
     Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
+    # 'crypto' is both the Web Crypto global and the module name (require('crypto'), 'node:crypto')
+    Unit("crypto", ("crypto_hash.js", "crypto_keys.js", "crypto.js"), frozenset({"crypto", "CryptoKey"}),
+         needs=("buffer", "net")),
     Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
+    # Node built-in modules: each registers itself with host.registerModule under its bare name
+    Unit("querystring", ("mod_querystring.js",), frozenset({"querystring"}), needs=("buffer",), module_only=True),
+    Unit("util", ("mod_util.js",), frozenset({"util"}), needs=("web",), module_only=True),
+    Unit("url", ("mod_url.js",), frozenset({"url"}), needs=("web",), module_only=True),
+    Unit("bufferModule", ("mod_buffer.js",), frozenset({"buffer"}), needs=("buffer",), module_only=True),
+    Unit("events", ("mod_events.js",), frozenset({"events"}), module_only=True),
+    Unit("timersPromises", ("mod_timers_promises.js",), frozenset({"timers/promises"}), needs=("timers",),
+         module_only=True),
 )
 _BY_NAME = {unit.name: unit for unit in UNITS}
 CORE_HEAD = ("bridge.js",)
 CORE_TAIL = ("bridge_end.js",)
 ALL_UNITS = tuple(unit.name for unit in UNITS)
+
+
+@functools.cache
+def builtin_modules() -> frozenset[str]:
+    """The module names connector code may import: those a unit's shim registers with a literal
+    `host.registerModule('name', value)` and lists in its `provides` (so importing it selects the unit).
+
+    Read from the shims themselves with the JavaScript parser, so a new module unit needs no other list.
+    """
+    parser = Parser(Language(tree_sitter_javascript.language()))
+    names: set[str] = set()
+    for unit in UNITS:
+        for file in unit.files:
+            data = _shim_text(file).encode("utf-8")
+            stack = [parser.parse(data).root_node]
+            while stack:
+                node = stack.pop()
+                stack.extend(node.children)
+                name = _registered_name(node, data)
+                if name is not None and name in unit.provides:
+                    names.add(name)
+    return frozenset(names)
+
+
+def module_only_names() -> frozenset[str]:
+    """Names that select a unit only when imported (see Unit.module_only)."""
+    return frozenset(name for unit in UNITS if unit.module_only for name in unit.provides)
+
+
+def _registered_name(node: Node, data: bytes) -> str | None:
+    if node.type != "call_expression":
+        return None
+    callee, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+    if callee is None or args is None or data[callee.start_byte:callee.end_byte] != b"host.registerModule":
+        return None
+    first = args.named_children[0] if args.named_children else None
+    if first is None or first.type != "string":
+        return None
+    return data[first.start_byte + 1:first.end_byte - 1].decode("utf-8")
+
+
+def _shim_text(name: str) -> str:
+    return (resources.files("js_runtime") / "shims" / name).read_text(encoding="utf-8")
 
 
 def units_for(names: Iterable[str]) -> tuple[str, ...]:
@@ -67,6 +130,5 @@ def prelude_for(names: frozenset[str]) -> str:
 def prelude_source(units: tuple[str, ...] = ALL_UNITS) -> str:
     """The core plus the given units as one script (each combination built once per process)."""
     files = [*CORE_HEAD, *(f for name in units for f in _BY_NAME[name].files), *CORE_TAIL]
-    shims = resources.files("js_runtime") / "shims"
-    parts = [f"// ---- {name}\n{(shims / name).read_text(encoding='utf-8')}" for name in files]
+    parts = [f"// ---- {name}\n{_shim_text(name)}" for name in files]
     return "(function () {\n" + "\n".join(parts) + "\n})();\n"

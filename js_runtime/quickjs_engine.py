@@ -8,18 +8,21 @@ out between steps. A whole step (deliver, run promise callbacks, poll) is one la
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import quickjs
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime import quickjs_bytecode, quickjs_recycle
-from js_runtime.engine import EngineKind
-from js_runtime.lanes import Lane, LanePool
+from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
+from js_runtime.lanes import Lane, LaneAbandoned, LanePool, LaneStuck, abandon
 from js_runtime.limits import Limits
 
+T = TypeVar("T")
 _INTERRUPTED = "InternalError: interrupted"
 _OUT_OF_MEMORY = "InternalError: out of memory"
 _OOM_MARGIN_BYTES = 256 * 1024
@@ -52,27 +55,51 @@ class QuickJSEngine:
         self._lane = lane
         self._lanes = lanes
         self._limits = limits
+        self._stuck = False  # a step never came back: its context is in use on an abandoned lane
 
     @classmethod
     async def open(cls, limits: Limits, lanes: LanePool) -> QuickJSEngine:
         return cls(lanes.acquire(), lanes, limits)
 
     async def step(self, scripts: Sequence[str], *, timeout: float, prelude: str | None = None) -> str | None:
-        return await self._lane.run(self._step, scripts, timeout, prelude)
+        deadline = asyncio.get_running_loop().time() + timeout + STOP_GRACE_SECONDS
+        try:
+            return await self._on_lane(self._step, scripts, timeout, prelude, deadline=deadline)
+        except LaneStuck:
+            # A built-in that never checks the interrupt handler: its thread is still inside the context.
+            self._stuck = True
+            abandon(self._ctx)
+            raise JobTimeout("the job exceeded its time limit (inside a built-in that ignores it: the "
+                             "engine was abandoned)") from None
 
     async def memory_exhausted(self, thrown_nullish: bool) -> bool:
         # When even the InternalError cannot be allocated, QuickJS throws null instead; by the time
         # the rejection is seen the heap may already be freed, so a null rejection counts too.
-        used = await self._lane.run(lambda: self._context().memory()["malloc_size"])
+        used = await self._on_lane(lambda: self._context().memory()["malloc_size"])
         return thrown_nullish or used >= self._limits.memory - _OOM_MARGIN_BYTES
 
     async def close(self) -> None:
-        if self._ctx is not None:
+        if self._ctx is not None and not self._stuck:
             # Renewed (or freed) on its lane, after any call of this job; the box is its only holder.
             box, self._ctx = [self._ctx], None
             renewer = _renewer()
+            if self._lane.abandoned:
+                self._move()
             self._lane.submit(renewer.renew if renewer else box.clear, box, keeps_busy=False)
         self._lanes.release(self._lane)
+
+    async def _on_lane(self, fn: Callable[..., T], *args: object, deadline: float | None = None) -> T:
+        """`fn(*args)` on this context's lane; on another one if that lane was abandoned meanwhile
+        (the context is not in use there: a runtime may move between threads between calls)."""
+        while True:
+            try:
+                return await self._lane.run(fn, *args, deadline=deadline)
+            except LaneAbandoned:
+                self._move()
+
+    def _move(self) -> None:
+        old, self._lane = self._lane, self._lanes.acquire()
+        self._lanes.release(old)
 
     def _context(self) -> quickjs.Context:
         if self._ctx is None:

@@ -4,6 +4,8 @@ Each step is one engine call: deliver what Python has (responses, due timers), r
 callbacks, then poll the queued requests, timers and logs. Between steps, on the event loop,
 the session performs the queued requests through the job's `Send` and sleeps until the next timer.
 The job's wall-clock budget covers all of it: evaluation, pending promises, timers and requests.
+The per-job request cap and the request trace belong to the `Send` the caller passes (the job's
+I/O edge, executor.transport.edge); the session only counts the script's asks of services.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import base64
 import binascii
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,19 +27,39 @@ from executor.errors import (
     InvalidOutput,
     JobTimeout,
     MemoryLimitExceeded,
-    NetworkBlocked,
     NetworkError,
     ScriptError,
     error_from_code,
 )
+from js_runtime.crypto_service import serve_crypto
 from js_runtime.engine import Engine, EngineKind, open_engine
 from js_runtime.http import HttpRequest, HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.modules import ModuleCode
-from js_runtime.prelude import prelude_for
+from js_runtime.prelude import prelude_for, units_for
+from js_runtime.stacks import Location, locate
 
 Service = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class ContextObject:
+    """An object made inside the engine and put into the method's context under each of `keys`.
+
+    `maker` names a maker a shim unit registers (`host.makers[maker]`, e.g. `apiClient` in
+    api_client.js); it is called with `config` (the object's own JSON configuration) and `options`
+    (how the executor wants it to behave, e.g. a retry budget). The maker's name and the keys count
+    as names the module mentions, so the unit that provides it is in the prelude.
+    """
+
+    maker: str
+    keys: tuple[str, ...]
+    config: Any = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"maker": self.maker, "keys": list(self.keys), "config": self.config, "options": dict(self.options)}
 
 
 @dataclass(frozen=True)
@@ -45,24 +68,23 @@ class MethodCall:
 
     `services` answer the script's `host.call(name, payload)` (for example the apiClient's
     responseHandlers, evaluated by the formula engine); an exception they raise is the job's error.
+    `objects` are made in the engine and added to the context (see ContextObject).
     """
 
     module: ModuleCode
     export_name: str
     context: dict[str, Any]
     services: Mapping[str, Service] = field(default_factory=dict)
+    objects: tuple[ContextObject, ...] = ()
 
 
 @dataclass
 class Trace:
-    """What a job did, kept even when it fails: log lines and a summary of each request."""
+    """What a script logged, kept even when it fails (its requests are traced by the job's Send)."""
 
     logs: list[dict[str, str]] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
     logs_truncated: bool = False
     log_bytes: int = 0
-    # Called with every response the script receives (the job learns secrets, e.g. tokens, from it).
-    on_response: Callable[[HttpResponse], None] | None = None
 
 
 _DEFAULT_LANES = LanePool()
@@ -92,14 +114,14 @@ async def run_method(
 async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: Send, limits: Limits,
                  trace: Trace, deadline: float) -> Any:
     loop = asyncio.get_running_loop()
-    in_flight: dict[asyncio.Task[HttpResponse], int] = {}
+    in_flight: set[asyncio.Task[HttpResponse]] = set()
     served = 0
     resettled = False
     try:
         while True:
             _collect_logs(snapshot, trace, limits)
             if snapshot["settled"] is not None:
-                return _outcome(snapshot["settled"], limits)
+                return _outcome(snapshot["settled"], limits, await _where(js, snapshot["settled"], deadline))
             answers = []
             for item in snapshot["requests"]:
                 if "service" in item:
@@ -110,11 +132,8 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
                         raise ScriptError("the script asked the executor's services too often")
                     answers.append({"id": item["id"], "response": _serve(call.services, item)})
                     continue
-                _count_request(trace, limits)
-                request = _parse_request(item)
-                trace.requests.append({"method": request.method, "url": request.url, "status": None})
-                task = asyncio.ensure_future(send(request))
-                in_flight[task] = len(trace.requests) - 1
+                task = asyncio.ensure_future(send(_parse_request(item)))
+                in_flight.add(task)
                 task.id = item["id"]  # type: ignore[attr-defined]
             if answers:
                 delivery = {"responses": answers, "fireTimers": False}
@@ -123,7 +142,7 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
                 snapshot = await _poll(js, ["__ce.resettle()"], deadline - loop.time())
                 continue
             else:
-                delivery = await _wait(in_flight, snapshot["nextTimer"], trace, deadline - loop.time())
+                delivery = await _wait(in_flight, snapshot["nextTimer"], deadline - loop.time())
             deliver = f"__ce.deliver({_js_string(_dumps(delivery, 'an executor service answer'))})"
             snapshot = await _poll(js, [deliver], deadline - loop.time())
     finally:
@@ -131,7 +150,8 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
             task.cancel()
 
 
-async def _wait(in_flight, next_timer_ms, trace, remaining) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def _wait(in_flight: set[asyncio.Task[HttpResponse]], next_timer_ms: float | None,
+                remaining: float) -> dict[str, Any]:
     if remaining <= 0:
         raise JobTimeout("the job exceeded its time limit")
     if not in_flight and next_timer_ms is None:
@@ -144,36 +164,31 @@ async def _wait(in_flight, next_timer_ms, trace, remaining) -> dict[str, Any]:  
         await asyncio.sleep(wait_for)
     if not done and wait_for >= remaining:
         raise JobTimeout("the job exceeded its time limit")
-    responses = [_deliverable(task, trace.requests[in_flight.pop(task)], trace) for task in done]
+    in_flight -= done
+    responses = [_deliverable(task) for task in done]
     return {"responses": responses, "fireTimers": True}
 
 
-def _deliverable(task: asyncio.Task[HttpResponse], summary: dict[str, Any], trace: Trace) -> dict[str, Any]:
+def _deliverable(task: asyncio.Task[HttpResponse]) -> dict[str, Any]:
     request_id = task.id  # type: ignore[attr-defined]
     exc = task.exception()
     if exc is None:
-        response = task.result()
-        summary["status"] = response.status
-        if trace.on_response is not None:
-            trace.on_response(response)
-        return {"id": request_id, "response": _response_to_js(response)}
+        return {"id": request_id, "response": _response_to_js(task.result())}
     if isinstance(exc, NetworkError) and not exc.fatal:
-        summary["error"] = exc.code
         errno = str(exc.details.get("errno", "ECONNREFUSED"))
         return {"id": request_id, "error": {"__ceNetwork": {"code": errno}, "message": exc.message}}
     raise exc  # policy refusals, unrecorded requests, limits: the job ends here
 
 
+# Services every job has, whatever the executor adds: crypto.subtle's key operations.
+_BUILTIN_SERVICES: Mapping[str, Service] = {"crypto": serve_crypto}
+
+
 def _serve(services: Mapping[str, Service], item: dict[str, Any]) -> Any:
-    service = services.get(str(item["service"]))
+    service = services.get(str(item["service"])) or _BUILTIN_SERVICES.get(str(item["service"]))
     if service is None:
         raise ScriptError(f"the script asked for an unknown executor service {str(item['service'])[:40]!r}")
     return service(item.get("payload"))
-
-
-def _count_request(trace: Trace, limits: Limits) -> None:
-    if len(trace.requests) >= limits.max_requests:
-        raise NetworkBlocked(f"the job made more than {limits.max_requests} HTTP requests (the per-job limit)")
 
 
 def _parse_request(item: dict[str, Any]) -> HttpRequest:
@@ -245,7 +260,22 @@ def _collect_logs(snapshot: dict[str, Any], trace: Trace, limits: Limits) -> Non
         trace.logs.append({"level": "warn", "message": "[further log lines dropped: the job's log limit]"})
 
 
-def _outcome(settled: dict[str, Any], limits: Limits) -> Any:
+async def _where(js: Engine, settled: dict[str, Any], deadline: float) -> Location | None:
+    """Where a script's own error happened (one more engine step, for failed jobs only)."""
+    error = settled.get("error")
+    if settled.get("ok") is True or not isinstance(error, dict) or "executorError" in error or "network" in error:
+        return None
+    remaining = deadline - asyncio.get_running_loop().time()
+    if remaining <= 0:
+        return None
+    try:
+        text = await js.step(["__ce.where()"], timeout=remaining)
+        return locate(json.loads(text or "null"))
+    except (ExecutorError, json.JSONDecodeError, RecursionError):
+        return None
+
+
+def _outcome(settled: dict[str, Any], limits: Limits, location: Location | None = None) -> Any:
     if settled.get("ok") is True:
         value = settled.get("value")
         if len(_dumps(value, "the method's output")) > limits.max_output_bytes:
@@ -256,10 +286,10 @@ def _outcome(settled: dict[str, Any], limits: Limits) -> Any:
     if settled.get("noExport"):
         raise ConnectorInvalid("the module exports no function for this method")
     error = settled.get("error")
-    raise _script_failure(error) if isinstance(error, dict) else ScriptError("the method failed")
+    raise _script_failure(error, location) if isinstance(error, dict) else ScriptError("the method failed")
 
 
-def _script_failure(error: dict[str, Any]) -> ExecutorError:
+def _script_failure(error: dict[str, Any], location: Location | None) -> ExecutorError:
     message = str(error.get("message", ""))
     carried = error.get("executorError")
     # Only the contract's codes can be carried (a script may set __ceError itself).
@@ -274,26 +304,31 @@ def _script_failure(error: dict[str, Any]) -> ExecutorError:
         return NetworkError(message, details={"errno": str(network.get("code"))})
     if error.get("name") == "InternalError" and message == "out of memory":
         return MemoryLimitExceeded("the script exceeded its memory limit")
-    return ScriptError(message)
+    if location is None:
+        return ScriptError(message)
+    return ScriptError(message, details={"location": location.where, "stack": list(location.stack)})
 
 
 def _reachable_names(call: MethodCall) -> frozenset[str]:
-    """What the module mentions, plus the apiClient when the context carries one."""
-    if "__apiClient" in call.context:
-        return call.module.names | {"apiClient"}
-    return call.module.names
+    """What the module mentions, plus the makers and keys of the context objects it is given."""
+    if not call.objects:
+        return call.module.names
+    return call.module.names.union(*({o.maker, *o.keys} for o in call.objects))
 
 
 def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
-    options = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
+    options: dict[str, Any] = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
+    if "crypto" in units_for(_reachable_names(call)):
+        options["entropy"] = os.urandom(32).hex()  # keys crypto.js's CSPRNG; only jobs that load it pay
     try:
         context = _js_string(json.dumps(call.context, allow_nan=False))  # NaN/Infinity: not JSON to JS
+        objects = _js_string(json.dumps([o.to_json() for o in call.objects], allow_nan=False))
     except (RecursionError, ValueError, TypeError):
         raise InvalidInput("the method's context is not JSON (a non-finite number?) or is nested too deeply") from None
     # One script, so V8 pays one evaluation round trip for all of it (the prelude joins it there).
     return [
         f"__ce.configure({_js_string(json.dumps(options))})"
-        + f";__ce.start({call.module.factory}, {_js_string(call.export_name)}, {context});\n",
+        + f";__ce.start({call.module.factory}, {_js_string(call.export_name)}, {context}, {objects});\n",
     ]
 
 

@@ -25,15 +25,14 @@ from py_mini_racer._context import Context
 from py_mini_racer._mini_racer import _make_context
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
-from js_runtime.engine import EngineKind
-from js_runtime.lanes import LanePool
+from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
+from js_runtime.lanes import LanePool, abandon
 from js_runtime.limits import Limits
 
 # What a bare V8 context has that connector code must not: mini-racer's console (ours replaces it),
 # WebAssembly and shared memory. (mini-racer's own setTimeout/clearTimeout are never installed: see
 # _BareRacer.)
 _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
-_DRAIN_SECONDS = 1.0
 _SETUP = ";".join(f"delete globalThis.{name}" for name in _REMOVED_GLOBALS)
 
 
@@ -96,15 +95,25 @@ class V8Engine:
 
     async def close(self) -> None:
         self._started()
-        lane = self._lanes.acquire()
         if self._interrupted:
-            # A cancelled evaluation must finish while the loop is still there to hear about it.
-            await self._drain()
+            # A cancelled evaluation must finish while the loop is still there to hear about it, and
+            # freeing an isolate waits for its thread: one that did not stop (a built-in that ignores
+            # TerminateExecution) is never freed, and its lane is not blocked on it.
+            try:
+                stopped = await self._drain()
+            except BaseException:
+                abandon(self._maker, self._racer)
+                raise
+            if not stopped:
+                abandon(self._maker, self._racer)
+                return
+            lane = self._lanes.acquire()
             try:
                 await lane.run(self._maker.__exit__, None, None, None)
             finally:
                 self._lanes.release(lane)
             return
+        lane = self._lanes.acquire()
         lane.submit(self._maker.__exit__, None, None, None)  # freeing blocks; nobody needs to wait
         self._lanes.release(lane)
 
@@ -125,15 +134,21 @@ class V8Engine:
             raise ScriptError(_error_line(str(exc))) from None
 
 
-    async def _drain(self) -> None:
-        """Wait until the isolate has finished the evaluation we cancelled.
+    async def _drain(self) -> bool:
+        """Wait until the isolate has finished the evaluation we cancelled; False if it did not
+        within STOP_GRACE_SECONDS.
 
         mini-racer does not wait for a cancelled evaluation to stop; its completion callback comes
         later and must find the event loop still open. An evaluation queued behind it completes
         after it, so awaiting one is awaiting the termination.
         """
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await asyncio.wait_for(self._racer.eval_cancelable("0"), _DRAIN_SECONDS)
+        try:
+            await asyncio.wait_for(self._racer.eval_cancelable("0"), STOP_GRACE_SECONDS)
+        except TimeoutError:
+            return False
+        except Exception:  # noqa: BLE001 - any answer (e.g. "terminated") means the isolate came back
+            return True
+        return True
 
 
 # Starting a job (creating its isolate, then the first step: compiling and running the prelude and
@@ -205,20 +220,58 @@ class _StartSlot:
             self._timer.cancel()
 
 
-# V8 sets up process-wide state with the first isolate; two threads creating the first isolates at
-# once abort the process (`Check failed: !IsConfigurablePoolInitialized()`), so the first is made alone.
-_first_isolate_lock = threading.Lock()
-_first_isolate_made = threading.Event()
+# V8's process-wide set-up, done once, before any isolate exists (see _initialise).
+_V8_FLAGS = (
+    "--single-threaded",  # mini-racer's default: no V8 helper threads (the isolate has its own thread)
+    # On CPUs with memory protection keys (x86-64 `pku`), V8 write-protects its JIT code and its
+    # pointer tables (the JSDispatchTable) with a key allocated at initialisation; a thread's access
+    # to that key is inherited from the thread that created it. Isolates are made and freed on
+    # lanes, which need not descend from the thread that initialised V8: the first isolate made
+    # on any other thread took SIGSEGV (si_code SEGV_PKUERR) in
+    # JSDispatchTable::PreAllocatedEntryNeedsInitialization, killing the process. V8 bug
+    # https://issues.chromium.org/issues/360909072 (open); rubyjs/libv8-node disables the keys too.
+    "--no-memory-protection-keys",
+)
+_init_lock = threading.Lock()
+_loaded = False  # V8 is loaded with _V8_FLAGS
+_first_isolate_made = False
+
+
+def initialise() -> None:
+    """Load V8 with _V8_FLAGS, once per process. Code that uses mini-racer directly (the bench's
+    floor) calls this first; LibAlreadyInitializedError if something loaded V8 with other flags."""
+    global _loaded  # noqa: PLW0603 - a once-flag
+    with _init_lock:
+        if not _loaded:
+            py_mini_racer.init_mini_racer(flags=_V8_FLAGS)
+            _loaded = True
+
+
+def _first_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
+        AbstractContextManager[Context], py_mini_racer.MiniRacer] | None:
+    """V8's one-time set-up, on whichever thread gets here first; the others wait for it.
+
+    It loads V8 and makes the process's first isolate, alone: two threads making the first
+    isolates at once abort the process (`Check failed: !IsConfigurablePoolInitialized()`).
+    Returns that first isolate, or None when it was made already.
+    """
+    global _first_isolate_made  # noqa: PLW0603 - a once-flag, read without the lock once set
+    initialise()
+    with _init_lock:
+        if _first_isolate_made:
+            return None
+        made = _make_isolate(loop, limits)
+        _first_isolate_made = True
+        return made
 
 
 def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
         AbstractContextManager[Context], py_mini_racer.MiniRacer]:
-    if _first_isolate_made.is_set():
-        return _make_isolate(loop, limits)
-    with _first_isolate_lock:
-        made = _make_isolate(loop, limits)
-        _first_isolate_made.set()
-        return made
+    if not _first_isolate_made:
+        first = _first_isolate(loop, limits)
+        if first is not None:
+            return first
+    return _make_isolate(loop, limits)
 
 
 class _BareRacer(py_mini_racer.MiniRacer):

@@ -20,7 +20,7 @@ from js_runtime.engine import ENGINE_KINDS
 from js_runtime.http import HttpRequest, HttpResponse
 from js_runtime.limits import Limits
 from js_runtime.modules import load_module
-from js_runtime.session import MethodCall, Trace, run_method
+from js_runtime.session import ContextObject, MethodCall, Trace, run_method
 
 
 @pytest.fixture(params=ENGINE_KINDS)
@@ -116,19 +116,27 @@ class JsRun:
     output: Any = None
     error: Exception | None = None
     trace: Trace = field(default_factory=Trace)
+    requests: list[dict[str, Any]] = field(default_factory=list)  # the job edge's request trace
 
 
 @pytest.fixture
 def run_js(engine: str, live_send: Callable[[HttpRequest], Awaitable[HttpResponse]]):  # type: ignore[no-untyped-def]
-    """`await run_js(source, context={}, limits=Limits(), send=None)` on the current engine."""
+    """`await run_js(source, context={}, limits=Limits(), send=None)` on the current engine, sending
+    through a job's I/O edge (request cap and trace) as a job does."""
+    from executor.transport.edge import JobEdge
+
     async def run(source: str, context: dict[str, Any] | None = None, *, limits: Limits | None = None,
                   send: Callable[[HttpRequest], Awaitable[HttpResponse]] | None = None,
-                  export: str = "run") -> JsRun:
+                  export: str = "run", objects: tuple[ContextObject, ...] = ()) -> JsRun:
         result = JsRun()
-        call = MethodCall(load_module(source, "test.js"), export, context or {})
+        call = MethodCall(load_module(source, "test.js"), export, context or {}, objects=objects)
+        limits = limits or Limits(timeout=10)
+        edge = JobEdge(send or live_send, max_requests=limits.max_requests,
+                       max_url_chars=limits.max_summary_url_chars)
+        result.requests = edge.requests
         try:
-            result.output = await run_method(call, engine=engine, send=send or live_send,  # type: ignore[arg-type]
-                                             limits=limits or Limits(timeout=10), trace=result.trace)
+            result.output = await run_method(call, engine=engine, send=edge.send,  # type: ignore[arg-type]
+                                             limits=limits, trace=result.trace)
         except Exception as exc:  # noqa: BLE001 - the test inspects it
             result.error = exc
         return result
@@ -161,4 +169,16 @@ def run_connector(engine: str, live_send):  # type: ignore[no-untyped-def]
         job = JobRequest(connector=connector, method=method, input=JobInput.from_json(job_input or {}),
                   engine=engine, auth_option=auth_option, limits=limits or Limits(timeout=10))  # type: ignore[arg-type]
         return await run_job(job, send=send or live_send)
+    return run
+
+
+@pytest.fixture
+def run_js_files(engine: str, live_send):  # type: ignore[no-untyped-def]
+    """`await run_js_files(source, {path: text})`: the method file test.js importing the given files;
+    returns the output or raises the job's error."""
+    async def run(source: str, files: dict[str, str], context: dict[str, Any] | None = None,
+                  entry: str = "test.js") -> Any:
+        call = MethodCall(load_module(source, entry, files), "run", context or {})
+        return await run_method(call, engine=engine, send=live_send,  # type: ignore[arg-type]
+                                limits=Limits(timeout=10), trace=Trace())
     return run

@@ -14,7 +14,7 @@ from typing import Any
 from executor.errors import ERRORS_BY_CODE, InvalidOutput
 from executor.formulas import Formula, compile_mapping
 from executor.formulas.compiler import DEFAULT_VARIABLES
-from executor.formulas.nodes import truthy
+from executor.formulas.jsvalues import truthy
 
 HANDLER_VARIABLES = DEFAULT_VARIABLES | {"response"}
 

@@ -2,19 +2,16 @@
 
 A mapping file is parsed YAML. `compile_mapping(value, source=...)` turns it into a `Formula`
 (a tree of small nodes, see `nodes`), reporting problems as `FormulaError` (a `ConnectorInvalid`)
-that names the file and the path inside it. `Formula.evaluate(variables)` then produces plain JSON:
-object members whose value is `UNDEFINED` (for example a `$var` pointing at nothing) are dropped,
-UNDEFINED list items become None, and an UNDEFINED result becomes None.
+that names the file and the path inside it. `Formula.evaluate(variables)` then produces plain JSON.
 
-Supported formulas: `$var`, `$template` (with the `${...}` expression language of `expressions`),
-`$tpl`, `$concat`, `$firstNotEmpty`, `$case`, `$map`, `$eval`, `$and`, `$or`, `$plain`,
-`$mergeObjects` and `$iterate`. Template expressions that evaluate to UNDEFINED or None render as
-the empty string.
+Evaluation follows the vendor's own engine (`buildData` of @membranehq/sdk), checked case by case
+against it by tests/unit/test_formula_corpus.py; the deliberate differences are listed there and
+in docs/formulas.md. The formulas are listed in `compiler`.
 
 May import: executor.errors, executor.limits.
 """
 
 from executor.formulas.compiler import Formula, FormulaError, compile_mapping
-from executor.formulas.nodes import UNDEFINED
+from executor.formulas.jsvalues import UNDEFINED
 
 __all__ = ["UNDEFINED", "Formula", "FormulaError", "compile_mapping"]

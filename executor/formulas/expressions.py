@@ -1,4 +1,4 @@
-"""The small expression language of `${...}` in `$template`, plus `$var` locators and `$tpl` placeholders.
+"""The small expression language of `${...}` in `$template` (ours; the vendor has no `$template`).
 
 A hand-written tokenizer and recursive-descent parser (no eval, no regular expressions). Grammar,
 lowest precedence first:
@@ -37,31 +37,24 @@ from typing import Any
 from urllib.parse import quote
 
 from executor.errors import InvalidInput
-from executor.formulas.nodes import (
+from executor.formulas.jsvalues import (
     UNDEFINED,
-    AddNode,
-    AndNode,
-    CallNode,
-    CoalesceNode,
-    Literal,
+    ExpressionSyntaxError,
     Node,
-    OrNode,
     Segment,
-    VarNode,
     is_missing,
     is_number,
     js_number,
     js_string,
     not_json,
 )
+from executor.formulas.locators import Index, Prop
+from executor.formulas.nodes import AddNode, AndNode, CallNode, CoalesceNode, Literal, OrNode, VarNode
 from executor.limits import LIMITS
 
 MAX_NESTING = LIMITS.expression_nesting
 """Deepest allowed nesting of parentheses and calls inside one expression."""
 
-
-class ExpressionSyntaxError(ValueError):
-    """A syntax problem in an expression, locator or placeholder; the compiler adds file and path."""
 
 
 # --- built-in functions -------------------------------------------------------------------------
@@ -337,7 +330,7 @@ class Parser:
         segments: list[Segment] = [root.text]
         while self.at(".") or self.at("["):
             segments.append(self._member() if self.advance().text == "." else self._subscript())
-        return VarNode(tuple(segments))
+        return VarNode(tuple(Index(s) if isinstance(s, int) else Prop(s) for s in segments))
 
     def _member(self) -> str:
         if self.token.kind != "NAME":
@@ -349,7 +342,7 @@ class Parser:
         if token.kind == "STRING" or (token.kind == "NUMBER" and isinstance(token.value, int)):
             self.advance()
             self.expect("]")
-            segment: Segment = token.value
+            segment: str | int = token.value
             return segment
         raise self.unexpected()
 
@@ -384,81 +377,3 @@ def _embedded(text: str, pos: int, roots: Collection[str]) -> tuple[Node, int]:
     if parser.token.kind == "END":
         raise ExpressionSyntaxError("unterminated ${ expression")
     return node, parser.expect("}").end
-
-
-# --- $var locators ------------------------------------------------------------------------------
-
-
-def parse_locator(text: str) -> tuple[Segment, ...]:
-    """Parse a `$var` locator: `a.b[0]['c d']`, optionally prefixed by `$.`; `$` alone is the whole scope."""
-    text = text.strip()
-    if text == "$":
-        return ()
-    if text.startswith("$.") or text.startswith("$["):
-        text = text[2:] if text[1] == "." else text[1:]
-    if not text:
-        raise ExpressionSyntaxError("empty variable path")
-    segments: list[Segment] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos] == "[":
-            segment, pos = _bracket(text, pos + 1)
-        else:
-            segment, pos = _name_segment(text, pos)
-        segments.append(segment)
-        if pos < len(text) and text[pos] not in ".[":
-            raise ExpressionSyntaxError(f"unexpected {text[pos]!r} in variable path at offset {pos}")
-        if pos < len(text) and text[pos] == ".":
-            pos += 1
-            if pos == len(text):
-                raise ExpressionSyntaxError("variable path ends with '.'")
-    return tuple(segments)
-
-
-def _name_segment(text: str, pos: int) -> tuple[str, int]:
-    end = pos
-    while end < len(text) and text[end] not in ".[]":
-        end += 1
-    if end == pos:
-        raise ExpressionSyntaxError(f"empty name in variable path at offset {pos}")
-    return text[pos:end], end
-
-
-def _bracket(text: str, pos: int) -> tuple[Segment, int]:
-    """Parse `0]` or `'key']` after a `[`; returns the segment and the offset after `]`."""
-    lexer = Lexer(text, pos)
-    token = lexer.next()
-    if token.kind == "STRING" or (token.kind == "NUMBER" and isinstance(token.value, int)):
-        close = lexer.next()
-        if close.kind == "PUNCT" and close.text == "]":
-            return token.value, close.end
-    raise ExpressionSyntaxError(f"bad [...] in variable path at offset {pos - 1}")
-
-
-# --- $tpl placeholders --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Placeholder:
-    """A `{name}` in a `$tpl` template."""
-
-    name: str
-
-
-def split_placeholders(text: str) -> tuple[str | Placeholder, ...]:
-    """Split `$tpl` text at `{name}` placeholders (letters, digits, `_`, `-`, `.`); other braces are text."""
-    parts: list[str | Placeholder] = []
-    pos = literal_from = 0
-    while (start := text.find("{", pos)) >= 0:
-        end = start + 1
-        while end < len(text) and (text[end].isalnum() or text[end] in "_-."):
-            end += 1
-        if end > start + 1 and text.startswith("}", end):
-            if start > literal_from:
-                parts.append(text[literal_from:start])
-            parts.append(Placeholder(text[start + 1 : end]))
-            literal_from = end + 1
-        pos = end if end > start + 1 else start + 1
-    if literal_from < len(text):
-        parts.append(text[literal_from:])
-    return tuple(parts)

@@ -1,4 +1,4 @@
-"""The two flows of the contract: `authorize` (start an OAuth dance) and `connect` (create a
+"""The two flows of docs/contract.md §3: `authorize` (start an OAuth dance) and `connect` (create a
 connection's credentials the way the platform does), per auth type (`ctx.auth_type`).
 
 May import: executor.connector, executor.errors, executor.jobs.methods, executor.jobs.context.

@@ -1,8 +1,8 @@
-"""JobContext: everything one job owns (engine choice, transport, trace, secrets, deadline) and the
+"""JobContext: everything one job owns (engine choice, I/O edge, trace, secrets, deadline) and the
 one place that calls a method implementation, JavaScript or mapping.
 
-May import: executor.connector, executor.errors, executor.secrets, executor.jobs.input,
-executor.jobs.auth_type, js_runtime.
+May import: executor.connector, executor.errors, executor.secrets, executor.transport.edge,
+executor.jobs.input, executor.jobs.auth_type, js_runtime.
 """
 
 from __future__ import annotations
@@ -16,15 +16,12 @@ from executor.connector import AuthSpec, Connector, MethodImpl
 from executor.errors import JobTimeout
 from executor.jobs.auth_type import AuthType
 from executor.jobs.input import JobInput
-from executor.limits import LIMITS
-from executor.secrets import Secrets, secrets_in_body, strings_in
+from executor.secrets import Secrets, credential_values, declared_public
+from executor.transport.edge import JobEdge
 from js_runtime.engine import EngineKind
-from js_runtime.http import HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
-from js_runtime.session import MethodCall, Service, Trace, run_method
-
-_MAX_SCANNED_BODY = LIMITS.scanned_body_bytes
+from js_runtime.session import ContextObject, MethodCall, Service, Trace, run_method
 
 
 @dataclass
@@ -37,30 +34,24 @@ class JobContext:
     input: JobInput
     engine: EngineKind
     limits: Limits
-    send: Send
+    edge: JobEdge
     secrets: Secrets
     deadline: float
     lanes: LanePool | None = None
     trace: Trace = field(default_factory=Trace)
     credentials: dict[str, Any] | None = None
     credentials_changed: bool = False
-    # Small response bodies the script received, scanned for tokens only when something is redacted.
-    _seen_bodies: list[tuple[bytes, str | None]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.trace.on_response = self._keep_body
-
-    def _keep_body(self, response: HttpResponse) -> None:
-        # Token responses are small; large bodies are neither kept nor scanned.
-        if len(response.body) <= _MAX_SCANNED_BODY:
-            self._seen_bodies.append((response.body, response.header("content-type")))
 
     def all_secrets(self) -> Secrets:
-        """The job's secrets, including tokens seen in the responses it received so far."""
-        for body, content_type in self._seen_bodies:
-            self.secrets = self.secrets.with_values(secrets_in_body(body, content_type))
-        self._seen_bodies.clear()
+        """The job's secrets, including those learned from its traffic so far (read only now: most
+        jobs redact nothing)."""
+        self.secrets = self.secrets.with_values(self.edge.learned_secrets())
         return self.secrets
+
+    def public_values(self) -> frozenset[str]:
+        """Parameter values the connector's schemas declare as not secret (see secrets.declared_public)."""
+        return (declared_public(self.input.connection_parameters, self.auth.ui_schema)
+                | declared_public(self.input.connector_parameters, self.connector.parameters_schema))
 
     def remaining(self) -> float:
         """Seconds left in the job's wall-clock budget."""
@@ -83,18 +74,23 @@ class JobContext:
         base.update(new)
         self.credentials = base
         self.credentials_changed = True
-        self.secrets = self.secrets.with_values(strings_in(new))
+        self.secrets = self.secrets.with_values(credential_values(new, self.public_values()))
         return base
 
     async def call(self, impl: MethodImpl, context: dict[str, Any],
-                   services: Mapping[str, Service] | None = None) -> Any:
-        """Run one implementation with `context` and return its JSON output."""
+                   services: Mapping[str, Service] | None = None, objects: tuple[ContextObject, ...] = ()) -> Any:
+        """Run one implementation with `context` (plus `objects` made in the engine) and return its JSON output."""
+        if impl.kind == "not-supported":  # never a documented default in its place
+            from executor.errors import MethodNotImplemented
+
+            reason = f": {impl.reason}" if impl.reason else ""
+            raise MethodNotImplemented(f"the connector marks {impl.name} as not supported{reason}")
         if impl.kind == "mapping":
             assert impl.mapping is not None
             return impl.mapping.evaluate(context)
         assert impl.module is not None
-        call = MethodCall(impl.module, impl.name, context, services or {})
-        return await run_method(call, engine=self.engine, send=self.send,
+        call = MethodCall(impl.module, impl.name, context, services or {}, objects)
+        return await run_method(call, engine=self.engine, send=self.edge.send,
                                 limits=self.limits.with_timeout(self.remaining()),
                                 trace=self.trace, lanes=self.lanes)
 

@@ -1,8 +1,8 @@
-"""The job's input (the context of the contract), parsed once into a typed, frozen value.
+"""The job's input (the context of docs/contract.md §1), parsed once into a typed, frozen value.
 
 OBJECT_FIELDS, STRING_FIELDS and ALIASES are the input's shape, written once: from_json parses with
 them and the OpenAPI schema (executor.server.openapi) is derived from them.
-May import: executor.errors, executor.secrets.
+May import: executor.errors, executor.secrets, executor.suggest.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executor.errors import InvalidInput
-from executor.secrets import Secrets, collect_secrets, strings_in
+from executor.secrets import Secrets, collect_secrets
+from executor.suggest import close_matches
 
 # The documented keys of the input: JSON key -> attribute, objects then strings.
 OBJECT_FIELDS: Mapping[str, str] = {
@@ -30,6 +31,24 @@ STRING_FIELDS: Mapping[str, str] = {
 }
 # Older spellings accepted for a documented key.
 ALIASES: Mapping[str, str] = {"connectionInput": "connectionParameters"}
+
+KNOWN_KEYS = frozenset([*OBJECT_FIELDS, *STRING_FIELDS, *ALIASES])
+
+
+def near_miss_keys(raw: Any) -> list[str]:
+    """A warning for each top-level key of an input that is no documented key but close to one
+    (`conectorParameters`): such a key is passed to scripts as it is, and the documented one is missing."""
+    if not isinstance(raw, dict):
+        return []
+    warnings = []
+    for key in raw:
+        if key in KNOWN_KEYS or not isinstance(key, str):
+            continue
+        matches = close_matches(key, KNOWN_KEYS)
+        if matches:
+            warnings.append(f"input.{key}: not a documented input key (did you mean {matches[0]!r}?); "
+                            "it is passed to scripts as it is")
+    return warnings
 
 
 @dataclass(frozen=True)
@@ -82,18 +101,20 @@ class JobInput:
         return cls(**fields)
 
     def secrets(self, *, connection_schema: Mapping[str, Any] | None,
-                connector_schema: Mapping[str, Any] | None) -> Secrets:
-        """Every value of this input that must never reach a log line or an error message: credentials,
-        sensitive parameters, the token response, the PKCE code verifier and the authorization code."""
-        found = collect_secrets(
+                connector_schema: Mapping[str, Any] | None,
+                credentials_schemas: tuple[Mapping[str, Any] | None, ...] = ()) -> Secrets:
+        """Every value of this input that must never reach a log line or an error message (decided by
+        executor.secrets): credentials, sensitive parameters, the token response, the PKCE code
+        verifier and the authorization code."""
+        return collect_secrets(
             credentials=self.credentials,
+            credentials_schemas=credentials_schemas,
             connection_parameters=self.connection_parameters,
             connection_schema=connection_schema,
             connector_parameters=self.connector_parameters,
             connector_schema=connector_schema,
+            flow_values=[v for v in (self.token_response, self.code_verifier, self.query_parameters.get("code")) if v],
         )
-        flow_values = [v for v in (self.token_response, self.code_verifier, self.query_parameters.get("code")) if v]
-        return found.with_values(s for value in flow_values for s in strings_in(value)) if flow_values else found
 
     def base_context(self) -> dict[str, Any]:
         """The context every method receives (extra keys first, so documented ones win)."""

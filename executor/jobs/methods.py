@@ -8,24 +8,29 @@ May import: executor.connector, executor.errors, executor.formulas, executor.job
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from executor.connector.response_handlers import compile_response_handlers, decide
 from executor.connector.schemas import json_type, schema_problems
+from executor.connector.spec import MethodImpl, RestRequest
 from executor.errors import (
     AccessTokenExpired,
     ConnectionTestFailed,
     ExecutorError,
+    InvalidInput,
     InvalidOutput,
     MethodNotImplemented,
 )
 from executor.formulas import Formula
-from executor.formulas.nodes import truthy
+from executor.formulas.jsvalues import js_string, truthy
 from executor.jobs.context import JobContext
 from executor.limits import LIMITS
-from js_runtime.session import Service
+from js_runtime.modules import ModuleCode, load_module
+from js_runtime.session import ContextObject, Service
 
 # Time kept back from the apiClient's 429 retries so the job can still report the failure itself.
 _RETRY_MARGIN_SECONDS = LIMITS.retry_margin
@@ -62,7 +67,19 @@ async def make_api_client(ctx: JobContext) -> dict[str, Any]:
     impl = ctx.auth.method("makeApiClient")
     if impl is None:
         return {}
-    return require_object(await ctx.call(impl, ctx.context()), impl.name)
+    client = require_object(await ctx.call(impl, ctx.context()), impl.name)
+    _warn_about_empty_headers(ctx, impl.source, client.get("headers"))
+    return client
+
+
+def _warn_about_empty_headers(ctx: JobContext, source: str, headers: Any) -> None:
+    """A header that came out empty or ending in a space ("Bearer ") lost a value that resolved to nothing."""
+    if not isinstance(headers, dict):
+        return
+    for name, value in headers.items():
+        if isinstance(value, str) and (not value.strip() or value != value.rstrip()):
+            ctx.trace.logs.append({"level": "warn", "message": f"{source}: headers.{name} is empty or ends in a "
+                                   "space: a value it is built from resolved to nothing"})
 
 
 async def refresh_credentials(ctx: JobContext) -> Any:
@@ -89,11 +106,11 @@ def can_refresh(ctx: JobContext) -> bool:
 
 async def test(ctx: JobContext) -> Any:
     """Run `test`; on an expired token refresh once and retry. Falsy → CONNECTION_TEST_FAILED."""
-    first_request = len(ctx.trace.requests)
+    first_request = len(ctx.edge.requests)
     try:
         return await _test_once(ctx)
     except ExecutorError as exc:
-        expired = isinstance(exc, AccessTokenExpired) or _saw_unauthorized(ctx, first_request)
+        expired = isinstance(exc, AccessTokenExpired) or ctx.edge.saw_status(401, since=first_request)
         if not (expired and can_refresh(ctx)):
             raise
     await refresh_credentials(ctx)
@@ -107,20 +124,64 @@ async def _test_once(ctx: JobContext) -> Any:
     client = await make_api_client(ctx)
     handlers = _response_handlers(ctx, client)
     variables = ctx.context()
-    js_config = {k: v for k, v in client.items() if k != "responseHandlers"}
-    js_config["responseHandlers"] = handlers is not None
-    js_config["__retryBudgetMs"] = max(0, int((ctx.remaining() - _RETRY_MARGIN_SECONDS) * 1000))
+    options: dict[str, Any] = {"responseHandlers": handlers is not None,
+                               "retryBudgetMs": max(0, int((ctx.remaining() - _RETRY_MARGIN_SECONDS) * 1000))}
     services: dict[str, Service] = {}
     if handlers is not None:
         services["responseHandlers"] = lambda response: decide(handlers, variables, response)
     signer = ctx.auth_type.request_signer
     if signer is not None:
         services["signRequest"] = await signer(ctx)
-        js_config["signRequests"] = True
-    value = await ctx.call(impl, ctx.context(__apiClient=js_config), services)
+        options["signRequests"] = True
+    api_client = ContextObject("apiClient", ("apiClient", "externalApiClient"),
+                               config={k: v for k, v in client.items() if k != "responseHandlers"}, options=options)
+    if impl.kind == "rest-api-mapping":
+        assert impl.rest is not None
+        value = await _rest_api_mapping(ctx, impl.rest, api_client, services)
+    else:
+        value = await ctx.call(impl, ctx.context(), services, objects=(api_client,))
     if not truthy(value):  # JavaScript's truthiness: [] and {} pass, as they would in the platform
         raise ConnectionTestFailed(f"the connection test returned {json.dumps(value)}"[:200])
     return value
+
+
+# The one JavaScript module a rest-api-mapping runs: its request through the connector's apiClient (so
+# baseUri, headers, default query, auth, responseHandlers, 401/429 handling and signing all apply).
+@functools.cache
+def _rest_module() -> ModuleCode:
+    """Transformed on first use, not at import (workers that never run one never pay for it)."""
+    return load_module(
+        "export default async function ({ apiClient, request }) {\n"
+        "  const response = await apiClient.request(request);\n"
+        "  return { data: response.data === undefined ? null : response.data,\n"
+        "           headers: { ...response.headers }, statusCode: response.status };\n"
+        "}\n",
+        "rest-api-mapping",
+    )
+
+
+async def _rest_api_mapping(ctx: JobContext, rest: RestRequest, api_client: ContextObject,
+                            services: dict[str, Service]) -> Any:
+    """Evaluate the request mapping, send it through the apiClient, evaluate the response mapping."""
+    variables = ctx.context()
+    path = rest.path.evaluate(variables)
+    method = rest.method.evaluate(variables)
+    if not isinstance(path, str) or not isinstance(method, str):
+        raise InvalidInput(f"{rest.path.source}: path and method must evaluate to strings")
+    parameters = rest.path_parameters.evaluate(variables) if rest.path_parameters else None
+    for name, value in (parameters or {}).items() if isinstance(parameters, dict) else ():
+        path = path.replace("{" + name + "}", quote(js_string(value), safe="!'()*~-_."))
+    request: dict[str, Any] = {"url": path, "method": method.lower()}
+    for key, formula in (("params", rest.query), ("headers", rest.headers), ("data", rest.data)):
+        if formula is not None:
+            value = formula.evaluate(variables)
+            if value is not None:
+                request[key] = value
+    impl = MethodImpl("test", "javascript", "rest-api-mapping", module=_rest_module())
+    response = await ctx.call(impl, {**variables, "request": request}, services, objects=(api_client,))
+    if rest.response_mapping is None:
+        return True
+    return rest.response_mapping.evaluate({**variables, "response": response})
 
 
 def _response_handlers(ctx: JobContext, client: dict[str, Any]) -> Formula | None:
@@ -130,10 +191,6 @@ def _response_handlers(ctx: JobContext, client: dict[str, Any]) -> Formula | Non
         return impl.response_handlers
     raw = client.get("responseHandlers")
     return compile_response_handlers(raw, "makeApiClient output") if raw else None
-
-
-def _saw_unauthorized(ctx: JobContext, since: int) -> bool:
-    return any(r.get("status") == 401 for r in ctx.trace.requests[since:])
 
 
 async def disconnect(ctx: JobContext) -> Any:

@@ -40,7 +40,8 @@ def input_secrets(job_input: JobInput, connector: Connector | None, auth_option:
     if connector is None:
         return job_input.secrets(connection_schema=None, connector_schema=None)
     try:
-        auth = connector.auth_for(auth_option)
+        auth = connector.auth_for(auth_option)  # its schemas whether or not it is enabled
     except InvalidInput:
         auth = connector.auth
-    return job_input.secrets(connection_schema=auth.ui_schema, connector_schema=connector.parameters_schema)
+    return job_input.secrets(connection_schema=auth.ui_schema, connector_schema=connector.parameters_schema,
+                             credentials_schemas=(auth.custom_credentials_schema,))

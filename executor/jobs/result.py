@@ -1,5 +1,5 @@
-"""The job result object (contract §2), the same for the CLI, the service and replay: a frozen value
-built once, when the job ends.
+"""The job result object (docs/contract.md §2), the same for the CLI, the service and replay: a
+frozen value built once, when the job ends.
 
 May import: executor.errors, executor.secrets.
 """
@@ -41,7 +41,7 @@ class JobError:
 
 @dataclass(frozen=True)
 class JobResult:
-    """status, output, credentials, error, logs, requests: serialised by `to_dict`."""
+    """status, output, credentials, error, logs, requests, warnings: serialised by `to_dict`."""
 
     status: Status
     output: Any = None
@@ -49,6 +49,7 @@ class JobResult:
     error: JobError | None = None
     logs: Sequence[Mapping[str, str]] = ()
     requests: Sequence[Mapping[str, Any]] = ()
+    warnings: Sequence[str] = ()  # mistakes the job ran despite (near-miss input keys...)
 
     @classmethod
     def failed(cls, exc: ExecutorError, secrets: Secrets | None = None) -> JobResult:
@@ -69,4 +70,6 @@ class JobResult:
             out["error"] = self.error.to_dict()
         out["logs"] = list(self.logs)
         out["requests"] = list(self.requests)
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         return out

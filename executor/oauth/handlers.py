@@ -2,7 +2,7 @@
 
 Every handler has the signature `async def fn(ctx: JobContext) -> Any`. The only I/O is
 `ctx.call` (the connector's implementations) and `send` (the job's transport), and every request
-made from here is added to `ctx.trace.requests` as the JS bridge does for script requests.
+made from here goes through the job's I/O edge (`ctx.edge`), as the JS bridge's requests do.
 
 The table executor.jobs.auth_types names these handlers; importing `executor.jobs` loads that table
 and so this module. The few job helpers used here are therefore imported when first used, not at
@@ -22,12 +22,11 @@ from executor.errors import (
     InvalidInput,
     JobTimeout,
     MethodNotImplemented,
-    NetworkBlocked,
-    NetworkError,
 )
 from executor.oauth import oauth1, oauth2, tokens
 from executor.oauth.config import OAuth1Config, OAuth2Config
 from executor.oauth.pkce import check_state, create_code_verifier, create_state, s256_challenge
+from executor.secrets import token_values
 from js_runtime.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -42,20 +41,11 @@ def now_ms() -> int:
 
 
 async def send(ctx: JobContext, request: HttpRequest) -> HttpResponse:
-    """Perform `request` through the job's transport, within its request cap and time budget."""
-    if len(ctx.trace.requests) >= ctx.limits.max_requests:
-        raise NetworkBlocked(f"the job made more than {ctx.limits.max_requests} HTTP requests (the per-job limit)")
-    entry: dict[str, Any] = {"method": request.method, "url": request.url, "status": None}
-    ctx.trace.requests.append(entry)
+    """Perform `request` through the job's I/O edge (request cap, trace), within its time budget."""
     try:
-        response = await asyncio.wait_for(ctx.send(request), timeout=ctx.remaining())
+        return await asyncio.wait_for(ctx.edge.send(request), timeout=ctx.remaining())
     except TimeoutError:
         raise JobTimeout("the job exceeded its time limit") from None
-    except NetworkError as exc:
-        entry["error"] = exc.code
-        raise
-    entry["status"] = response.status
-    return response
 
 
 # ---- getOAuthConfig ----
@@ -157,7 +147,7 @@ async def _token_data(ctx: JobContext, code: str | None, state: str | None) -> d
         oauth2.raise_for_error_body(data, "authorization_code")
     else:
         data = await _standard_code_exchange(ctx, code, state)
-    ctx.secrets = ctx.secrets.with_values(oauth2.token_values(data))
+    ctx.secrets = ctx.secrets.with_values(token_values(data))
     return data
 
 
@@ -184,7 +174,7 @@ async def get_credentials_from_token_response(ctx: JobContext, name: str) -> dic
 
 async def _credentials_from_token_response(ctx: JobContext, token_response: dict[str, Any],
                                            query: dict[str, Any], prefer: str | None = None) -> dict[str, Any]:
-    ctx.secrets = ctx.secrets.with_values(oauth2.token_values(token_response))
+    ctx.secrets = ctx.secrets.with_values(token_values(token_response))
     names = (prefer, *TOKEN_RESPONSE_METHODS) if prefer else TOKEN_RESPONSE_METHODS
     impl = next((i for i in (ctx.auth.method(n) for n in names if n) if i is not None), None)
     if impl is not None:
@@ -213,7 +203,7 @@ async def refresh_oauth2(ctx: JobContext) -> dict[str, Any]:
         raise InvalidInput("credentials.refresh_token is missing: there is nothing to refresh with")
     response = await send(ctx, oauth2.refresh_request(config, refresh_token))
     token_response = oauth2.parse_token_response(response, "refresh_token")
-    ctx.secrets = ctx.secrets.with_values(oauth2.token_values(token_response))
+    ctx.secrets = ctx.secrets.with_values(token_values(token_response))
     return await _apply_refresh_response(ctx, credentials, token_response)
 
 

@@ -8,14 +8,14 @@ unit the docs' refresh example uses (`Date.now() + expires_in * 1000`).
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from executor.errors import ConnectionDefunct, InvalidInput, InvalidOutput, NetworkError
 from executor.oauth.config import OAuth2Config
 from executor.oauth.pkce import check_state
+from executor.transport import bodies
 from js_runtime.http import HttpRequest, HttpResponse
 
 FORM = "application/x-www-form-urlencoded"
@@ -182,20 +182,9 @@ def raise_for_error_body(body: Mapping[str, Any], grant: Grant, status: int | No
 
 
 def decode_body(response: HttpResponse) -> dict[str, Any] | None:
-    """A JSON object or form-encoded body as a dict; None when it is neither."""
-    content_type = (response.header("Content-Type") or "").split(";")[0].strip().lower()
-    try:
-        text = response.body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if content_type == "text/html":
-        return None  # an error page, not a token response
-    readers = (_form, _json) if content_type == FORM else (_json, _form)
-    for reader in readers:
-        value = reader(text)
-        if value is not None:
-            return value
-    return None
+    """A JSON object or form-encoded body as a dict (read by executor.transport.bodies); None otherwise."""
+    value = bodies.decode_body(response.body, response.header("Content-Type"))
+    return value if isinstance(value, dict) else None
 
 
 def credentials_from_token_response(token_response: Mapping[str, Any], now_ms: int) -> dict[str, Any]:
@@ -239,36 +228,10 @@ def expires_at_from(token_response: Mapping[str, Any], now_ms: int) -> int | Non
     return now_ms + int(seconds * 1000)
 
 
-def token_values(token_response: Mapping[str, Any]) -> list[str]:
-    """The secret strings of a token response: values of keys naming a token or a secret
-    (access_token, refresh_token, id_token, oauth_token_secret, ...), not token_type or scope."""
-    return [v for k, v in token_response.items()
-            if isinstance(v, str) and k != "token_type" and ("token" in k.lower() or "secret" in k.lower())]
-
-
 def _require_access_token(token_response: Mapping[str, Any]) -> None:
     token = token_response.get("access_token")
     if not isinstance(token, str) or not token:
         raise InvalidOutput("the token response has no access_token")
-
-
-def _json(text: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _form(text: str) -> dict[str, Any] | None:
-    text = text.strip()
-    if not text or "=" not in text:
-        return None
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
-    except ValueError:
-        return None
-    return dict(pairs)
 
 
 def _printable(text: str) -> str:

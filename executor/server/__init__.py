@@ -1,4 +1,4 @@
-"""The job service behind `connector-executor serve` (CONTRACT §5). Design log: what runs where, and why.
+"""The job service behind `connector-executor serve` (docs/contract.md §5). Design log: what runs where, and why.
 
 Processes
     One front-end process runs the aiohttp app: HTTP, body validation (against the very JobRequest
@@ -35,22 +35,26 @@ Inside a worker
     start, inline connectors cached by content hash. Engine work runs on lanes (reused threads), so
     a spinning script never blocks the loop; its own deadline ends it with TIMEOUT.
 
-Scheduling
-    Each job goes to the least-loaded live worker with a free slot (`jobs_per_worker` each); else it
-    waits in a FIFO line of `queue_size`; past that the answer is 429 with Retry-After, and /readyz
-    says 503 "saturated" while that is so. A worker silent past a job's deadline plus a margin is
-    stuck, not slow: it is killed and replaced.
+Scheduling and admission
+    Each job goes to the least-loaded live worker with a free slot (`jobs_per_worker` each, 2048 by
+    default); else it waits in a FIFO line of `queue_size` (1024). Waiting jobs hold no engine thread,
+    so these are far from the real bounds: `lanes` engine threads per worker bound CPU-bound script
+    work, and `memory_budget_mb` bounds the RSS of the whole process tree (admission.MemoryBudget):
+    past it, and past the line, the answer is 429 with Retry-After; /readyz says 503 "saturated"
+    while the line is full. A worker silent past a job's deadline plus a margin is stuck, not slow:
+    it is killed and replaced.
 
-Once-only execution (front-end memory, so per replica)
-    `Idempotency-Key`: the first request runs, a retry with the same key and the same body within
-    the retention window gets the stored result (header `Idempotent-Replayed: true`), a concurrent
-    retry waits for the first run. The same key with a different body is 409 IDEMPOTENCY_KEY_REUSED:
-    the body is valid on its own and conflicts only with what the server stored for the key (422
-    would say the request itself is malformed, and generic clients retry neither). Refusals (429, 503) are
-    not stored, so a retry runs; a job result is stored whatever it says, failures included (a job
-    that timed out or crashed may have half-run: running it again is the caller's call, with a new key).
-    Concurrent refreshCredentials jobs of one connector with the same `connectionId` collapse into
-    one execution whose result every caller gets.
+Once-only execution (store: memory by default, Redis shared by replicas; docs/scale-out.md)
+    idempotency.OnceOnly over a store.Store: per scope, one lease (renewed while the job runs, so a
+    dead replica frees it within the lease) and one finished record. `Idempotency-Key` (scope
+    i:KEY): the first request runs, a retry with the same body within the retention window gets the
+    stored result (`Idempotent-Replayed: true`), a concurrent retry on any replica waits for the first
+    run; the same key with another body is 409 IDEMPOTENCY_KEY_REUSED. Refusals are not stored; a
+    job result is, failures included. `refreshCredentials` with a `connectionId` (scope c:ID):
+    identical refreshes (connector, option, input) collapse into one run; another body waits for the
+    running one, then runs; the last successful refresh is kept and answers a retry of the same
+    refresh (a lost answer never spends a rotating refresh token twice). When the store fails, these
+    jobs get 503 STORE_UNAVAILABLE + Retry-After; others run.
 
 Secrets and logs
     The front-end computes each job's secret values (collect_secrets over the input and the
@@ -61,14 +65,15 @@ Secrets and logs
     processor chain, to the same line. Per-job Prometheus children are cached by label values.
 
 Shutdown
-    SIGTERM: readyz turns 503, the listener closes, in-flight jobs have the grace period
-    (CONNECTOR_EXECUTOR_SHUTDOWN_GRACE, default 20 s) to finish, workers are stopped, exit 0.
+    SIGTERM: readyz turns 503, jobs not started get 503 + Retry-After, running jobs have the grace
+    period (CONNECTOR_EXECUTOR_SHUTDOWN_GRACE, default 30 s) to finish, then the workers are killed
+    (their jobs answer ENGINE_CRASHED: every caller gets an answer), exit 0 within grace + 3 s.
 
 Settings `serve` has no flag for come from the environment (see config.ENV_SETTINGS).
 
 Modules: app (routes, middlewares), service (the job pipeline), supervisor (worker processes and pool
-client), worker (the worker process), idempotency, connectors, config, metrics, logging, openapi,
-main (`serve_command`).
+client), worker (the worker process), idempotency, store (memory, Redis, sealing), admission,
+connectors, config, metrics, logging, openapi, main (`serve_command`, listener and connection guard).
 May import: everything below it (executor.jobs, executor.connector, executor.transport,
 executor.secrets, executor.errors, executor.limits, js_runtime); never executor.cli.
 """

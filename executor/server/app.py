@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import hmac
 import json
 import sys
@@ -10,6 +13,7 @@ from typing import Any, TextIO
 
 from aiohttp import web
 
+from executor.server.admission import MemoryBudget
 from executor.server.config import ServerConfig
 from executor.server.connectors import ConnectorRegistry, load_connectors
 from executor.server.logging import make_logger
@@ -27,7 +31,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _STATUS_CODES = {
     400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
-    413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "QUEUE_FULL", 503: "UNAVAILABLE",
+    408: "REQUEST_TIMEOUT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "QUEUE_FULL",
+    503: "UNAVAILABLE",
 }
 
 
@@ -46,7 +51,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after", "connection")}
         return error_response(exc.status, _STATUS_CODES.get(exc.status, "HTTP_ERROR"), exc.reason, headers)
     except Exception:
         request.app[SERVICE].log.exception("request.failed", path=request.path)
@@ -72,9 +77,13 @@ async def post_job(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", f"the body is over the limit of {limit} bytes")
     try:
-        raw = await request.read()
+        async with asyncio.timeout(request.app[CONFIG].body_timeout):
+            raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", f"the body is over the limit of {limit} bytes") from None
+    except TimeoutError:
+        raise ApiError(408, "REQUEST_TIMEOUT", "the body did not arrive in time",
+                       {"Connection": "close"}) from None
     body = parse_json(raw)
     outcome = await request.app[SERVICE].submit(body, request.headers.get("Idempotency-Key"))
     return web.json_response(outcome.body, status=outcome.status, headers=dict(outcome.headers))
@@ -102,7 +111,8 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """GET /readyz: 503 while starting, saturated or shutting down."""
+    """GET /readyz: 503 while starting, saturated or shutting down. A shared store that fails does not
+    make the replica unready (jobs that need no coordination still run); it shows as "degraded"."""
     service = request.app[SERVICE]
     pool = service.pool
     if service.shutting_down:
@@ -111,10 +121,13 @@ async def readyz(request: web.Request) -> web.Response:
         state = "starting"
     elif pool.saturated:
         state = "saturated"
+    elif not service.store.available:
+        state = "degraded"
     else:
         state = "ready"
-    body = {"status": state, "workers": pool.alive, "inFlight": pool.in_flight, "queued": pool.queued}
-    return web.json_response(body, status=200 if state == "ready" else 503)
+    body = {"status": state, "workers": pool.alive, "inFlight": pool.in_flight, "queued": pool.queued,
+            "store": {"kind": service.store.kind, "available": service.store.available}}
+    return web.json_response(body, status=200 if state in ("ready", "degraded") else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -129,16 +142,38 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 async def _worker_pool(app: web.Application) -> AsyncIterator[None]:
-    """Workers live as long as the app: started before it serves, stopped after in-flight jobs end."""
+    """Workers, the memory budget and the store's health check live as long as the app."""
     service = app[SERVICE]
     await service.pool.start()
+    if service.budget is not None:
+        service.budget.start()
+    health = asyncio.ensure_future(_watch_store(service))
     yield
-    service.shutting_down = True
-    await service.pool.close(grace=5.0)
+    service.begin_shutdown()
+    health.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await health
+    if service.budget is not None:
+        await service.budget.stop()
+    await service.pool.close(grace=0.0)
+    await service.store.close()
+    service.registry.close()
+
+
+STORE_CHECK_SECONDS = 1.0
+
+
+async def _watch_store(service: JobService) -> None:
+    """Ping the store every second while it is down (so /readyz and the metric recover without traffic),
+    every few seconds while it is up."""
+    while True:
+        await asyncio.sleep(STORE_CHECK_SECONDS if not service.store.available else 5 * STORE_CHECK_SECONDS)
+        with contextlib.suppress(Exception):
+            await service.store.ping()
 
 
 async def _stop_taking_jobs(app: web.Application) -> None:
-    app[SERVICE].shutting_down = True
+    app[SERVICE].begin_shutdown()
 
 
 def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web.Application:
@@ -148,18 +183,22 @@ def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web
     logger = make_logger(log_stream if log_stream is not None else sys.stderr)
     named = load_connectors(config.connectors_dir, warn=lambda m: logger.warning("connector.skipped", reason=m))
     server_metrics.connector_loads.labels("directory").inc(len(named))
-    registry = ConnectorRegistry(named, on_parse=lambda source: server_metrics.connector_loads.labels(source).inc())
-    options = WorkerOptions(engine=config.engine, connectors_dir=config.connectors_dir,
-                            allow_hosts=config.allow_hosts, lanes=config.jobs_per_worker,
+    reload = functools.partial(load_connectors, config.connectors_dir) if config.reload else None
+    registry = ConnectorRegistry(named, on_parse=lambda source: server_metrics.connector_loads.labels(source).inc(),
+                                 reload=reload, directory=config.connectors_dir)
+    options = WorkerOptions(engine=config.engine, connectors_dir=config.connectors_dir, reload=config.reload,
+                            allow_hosts=config.allow_hosts, lanes=config.lanes,
                             start_timeout=config.worker_start_timeout)
     pool = WorkerPool(options, size=config.workers, jobs_per_worker=config.jobs_per_worker,
                       queue_size=config.queue_size, on_restart=server_metrics.worker_restarts.inc)
     server_metrics.in_flight.set_function(lambda: pool.in_flight)
     server_metrics.queued.set_function(lambda: pool.queued)
     server_metrics.workers_alive.set_function(lambda: pool.alive)
+    budget = MemoryBudget(config.memory_budget_mb * 1024 * 1024, lambda: (w.pid for w in pool.workers))
+    server_metrics.tree_rss.set_function(lambda: budget.sampled)
     app[CONFIG] = config
     app[METRICS] = server_metrics
-    app[SERVICE] = JobService(config, registry, pool, server_metrics, logger)
+    app[SERVICE] = JobService(config, registry, pool, server_metrics, logger, budget=budget)
     app[OPENAPI] = json.dumps(openapi_document()).encode()
     app.cleanup_ctx.append(_worker_pool)
     app.on_shutdown.append(_stop_taking_jobs)

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from executor.secrets import Secrets, strings_in
+from executor.secrets import Secrets, credential_values
 
 _job_secrets: ContextVar[Secrets | None] = ContextVar("job_secrets", default=None)
 _job_fields: ContextVar[Mapping[str, Any] | None] = ContextVar("job_fields", default=None)
@@ -59,7 +59,7 @@ def job_log_context(secrets: Secrets, **fields: Any) -> Iterator[None]:
 
 def add_secrets(more: Any) -> None:
     """Also redact the strings of `more` (e.g. credentials a job produced) for the rest of this context."""
-    values = list(strings_in(more))
+    values = credential_values(more) if isinstance(more, Mapping) else []
     if values:
         _job_secrets.set((_job_secrets.get() or Secrets()).with_values(values))
 

@@ -35,6 +35,15 @@ class ServerMetrics:
         self.connector_loads = Counter(f"{PREFIX}_connector_loads", "Connectors parsed, by source.",
                                        ["source"], registry=r)
         self.worker_restarts = Counter(f"{PREFIX}_worker_restarts", "Worker processes restarted.", registry=r)
+        self.store_seconds = Histogram(f"{PREFIX}_store_operation_seconds", "Store operations' latency, by operation.",
+                                       ["operation"], buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                               0.1, 0.25, 0.5, 1.0), registry=r)
+        self.store_errors = Counter(f"{PREFIX}_store_errors", "Store operations that failed, by operation.",
+                                    ["operation"], registry=r)
+        self.store_up = Gauge(f"{PREFIX}_store_up", "1 while the shared store answers, 0 while it fails.",
+                              registry=r)
+        self.tree_rss = Gauge(f"{PREFIX}_process_tree_rss_bytes",
+                              "RSS of the front-end and its workers (what the memory budget bounds).", registry=r)
         self.workers_alive = Gauge(f"{PREFIX}_workers_alive", "Worker processes ready for jobs.", registry=r)
         # Labelled children by label values: `labels()` takes a lock and validates on every call.
         self._jobs_by: dict[tuple[str, ...], Any] = {}

@@ -24,7 +24,7 @@ _STRING_OR_NULL = {"type": ["string", "null"]}
 # Derived from JobInput's field tables: a body that passes this schema always parses.
 JOB_INPUT_SCHEMA: dict[str, Any] = {
     "type": ["object", "null"],
-    "description": "The method's context (CONTRACT §3). Unknown keys are passed to scripts as they are.",
+    "description": "The method's context (docs/contract.md §3). Unknown keys are passed to scripts as they are.",
     "properties": {
         **{key: _OBJECT_OR_NULL for key in OBJECT_FIELDS},
         **{alias: _OBJECT_OR_NULL if key in OBJECT_FIELDS else _STRING_OR_NULL for alias, key in ALIASES.items()},
@@ -99,6 +99,10 @@ JOB_RESULT_SCHEMA: dict[str, Any] = {
                     "status": {"type": ["integer", "null"]},
                 },
             },
+        },
+        "warnings": {
+            "type": "array", "items": {"type": "string"},
+            "description": "Mistakes the job ran despite, e.g. an input key close to a documented one.",
         },
     },
 }

@@ -1,7 +1,14 @@
 """The job pipeline of POST /v1/jobs, minus HTTP: validate, resolve, dedupe, dispatch, record, log.
 
-    body ──validate (JobRequest schema)──> PreparedJob ──Idempotency-Key?──> IdempotencyStore
-         ──refreshCredentials + connectionId?──> SingleFlight ──> WorkerPool ──> Outcome
+    body ──validate (JobRequest schema)──> PreparedJob ──Idempotency-Key?──> OnceOnly (scope i:KEY)
+         ──refreshCredentials + connectionId?──> OnceOnly (scope c:CONNECTION) ──> MemoryBudget ──> WorkerPool
+         ──> Outcome
+
+Both once-only steps go through the shared store (memory or Redis): an idempotency key's result is
+kept for `idempotency_ttl`; a connection's last successful refresh is kept for `refresh_retention`
+and answers a retry of the very same refresh (same connector, option and input: the old refresh
+token), so a lost answer never spends a rotating refresh token twice. A refresh of the same
+connection with another body waits for the running one, then runs.
 """
 
 from __future__ import annotations
@@ -23,17 +30,21 @@ from executor.jobs.request import input_secrets
 from executor.jobs.wire import JobMessage
 from executor.limits import LIMITS
 from executor.secrets import Secrets
+from executor.server.admission import MemoryBudget
 from executor.server.config import ServerConfig
 from executor.server.connectors import ConnectorRegistry
-from executor.server.idempotency import IdempotencyKeyReused, IdempotencyStore, SingleFlight
+from executor.server.idempotency import IdempotencyKeyReused, OnceOnly, StillRunning
 from executor.server.logging import add_secrets, job_log_context
 from executor.server.metrics import ServerMetrics
 from executor.server.openapi import JOB_INPUT_SCHEMA, JOB_REQUEST_SCHEMA
-from executor.server.supervisor import QueueFull, WorkerPool, failed_reply
+from executor.server.store import StoreUnavailable
+from executor.server.store.observed import ObservedStore
+from executor.server.supervisor import QueueClosed, QueueFull, WorkerPool, failed_reply
 
 _VALIDATOR = jsonschema.Draft202012Validator(JOB_REQUEST_SCHEMA)
 MAX_IDEMPOTENCY_KEY = LIMITS.idempotency_key_chars
 RETRY_AFTER_SECONDS = "1"
+STORE_RETRY_AFTER_SECONDS = "2"
 
 
 class ApiError(Exception):
@@ -72,6 +83,7 @@ class PreparedJob:
     auth_option: str | None
     timeout_ms: int
     connection_id: str | None
+    refresh_fingerprint: str  # what makes two refreshes "the same": connector, option, input
     secrets: Secrets
     message: dict[str, Any]
     failure: ExecutorError | None = None
@@ -197,43 +209,88 @@ def fingerprint(body: Any) -> str:
 
 
 class JobService:
-    """Runs POST /v1/jobs bodies: one execution per idempotency key and per collapsed refresh."""
+    """Runs POST /v1/jobs bodies: one execution per idempotency key and per identical connection refresh."""
 
     def __init__(self, config: ServerConfig, registry: ConnectorRegistry, pool: WorkerPool,
-                 metrics: ServerMetrics, logger: Any) -> None:
+                 metrics: ServerMetrics, logger: Any, *, budget: MemoryBudget | None = None) -> None:
         self.config = config
         self.registry = registry
         self.pool = pool
         self.metrics = metrics
         self.log = logger
+        self.budget = budget
         self.shutting_down = False
-        self._idempotency: IdempotencyStore[Outcome] = IdempotencyStore(
-            ttl=config.idempotency_ttl, max_entries=config.idempotency_max_entries,
-            keep=lambda outcome: outcome.status == 200)
-        self._refreshes: SingleFlight[Outcome] = SingleFlight()
+        self.store = ObservedStore(config.open_store(), self._store_operation)
+        self._idempotency: OnceOnly[Outcome] = OnceOnly(
+            self.store, lease=config.lease_seconds, encode=_encode_answer, decode=_decode_outcome,
+            on_store_error=self._store_failed)
+        self._refreshes: OnceOnly[Outcome] = OnceOnly(
+            self.store, lease=config.lease_seconds, encode=_encode_refresh, decode=_decode_outcome,
+            on_store_error=self._store_failed)
+        self._store_down_logged = False
+        metrics.store_up.set(1)
+
+    def _store_operation(self, operation: str, seconds: float, ok: bool) -> None:
+        self.metrics.store_seconds.labels(operation).observe(seconds)
+        self.metrics.store_up.set(1 if ok else 0)
+        if not ok:
+            self.metrics.store_errors.labels(operation).inc()
+            if not self._store_down_logged:  # one line per outage, not per job
+                self._store_down_logged = True
+                self.log.warning("store.unavailable", store=self.store.kind)
+        elif self._store_down_logged:
+            self._store_down_logged = False
+            self.log.info("store.available", store=self.store.kind)
+
+    def _store_failed(self, _operation: str) -> None:
+        return None  # counted by _store_operation; the job's answer stands
+
+    def begin_shutdown(self) -> None:
+        """New jobs and jobs waiting for a slot are answered 503 with Retry-After from now on."""
+        self.shutting_down = True
+        self.pool.refuse_waiting()
 
     async def submit(self, body: Any, idempotency_key: str | None) -> Outcome:
         """The answer to one job request; ApiError for a refusal that is not a job result."""
         validate_body(body)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             raise ApiError(400, "INVALID_JOB", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-        job = self.prepare(body)
+        if self.shutting_down:
+            return _shutting_down()
+        job = await self.prepare(body)
         with job_log_context(job.secrets, job_id=job.job_id, connector=job.connector_label,
                              method=job.method, engine=job.engine):
-            if idempotency_key is None:
-                return await self._collapsed(job)
             try:
-                outcome, replayed = await self._idempotency.run(
-                    idempotency_key, fingerprint(body), lambda: self._collapsed(job))
-            except IdempotencyKeyReused:
-                raise ApiError(409, "IDEMPOTENCY_KEY_REUSED",
-                               "this Idempotency-Key was used with a different request body") from None
-            if replayed:
-                self._shared("idempotency")
-                return Outcome(outcome.status, outcome.body, {**outcome.headers, "Idempotent-Replayed": "true"})
-            return outcome
+                if idempotency_key is None:
+                    return await self._collapsed(job)
+                return await self._idempotent(job, idempotency_key, fingerprint(body))
+            except StoreUnavailable:
+                self.metrics.rejected.labels("store_unavailable").inc()
+                return _refusal(503, "STORE_UNAVAILABLE",
+                                "the shared store is unavailable and this job needs it (Idempotency-Key or "
+                                "connectionId); retry later", {"Retry-After": STORE_RETRY_AFTER_SECONDS})
+            except StillRunning:
+                return _refusal(503, "STILL_RUNNING", "the same job is still running; retry later",
+                                {"Retry-After": RETRY_AFTER_SECONDS})
 
-    def prepare(self, body: dict[str, Any]) -> PreparedJob:
+    async def _idempotent(self, job: PreparedJob, key: str, body_fingerprint: str) -> Outcome:
+        try:
+            outcome, replayed = await self._idempotency.run(
+                "i:" + key, body_fingerprint, lambda: self._collapsed(job), retention=self.config.idempotency_ttl,
+                wait=self._wait_budget(job), any_done=True)
+        except IdempotencyKeyReused:
+            raise ApiError(409, "IDEMPOTENCY_KEY_REUSED",
+                           "this Idempotency-Key was used with a different request body") from None
+        if replayed:
+            self._shared("idempotency")
+            return Outcome(outcome.status, outcome.body, {**outcome.headers, "Idempotent-Replayed": "true"})
+        return outcome
+
+    def _wait_budget(self, job: PreparedJob) -> float:
+        """How long a caller waits for another replica's run of the same job."""
+        return job.timeout_ms / 1000 + self.pool.hard_timeout_margin + self.config.lease_seconds
+
+    async def prepare(self, body: dict[str, Any]) -> PreparedJob:
         """Resolve the connector and parse the input of a schema-valid body (ApiError 404 / 400)."""
         ref = body["connector"]
         failure: ExecutorError | None = None
@@ -241,11 +298,12 @@ class JobService:
         if isinstance(ref, str):
             connector = self.registry.get(ref)
             if connector is None:
-                raise ApiError(404, "CONNECTOR_NOT_FOUND", f"no connector with key {ref!r}")
+                why = self.registry.why_missing(ref)  # with --reload: the folder that does not load
+                raise ApiError(404, "CONNECTOR_NOT_FOUND", f"no connector with key {ref!r}{why}")
             label, identity, wire = ref, f"key:{ref}", {"key": ref}
         else:
             try:
-                connector, digest = self.registry.inline(ref["files"])
+                connector, digest = await self.registry.inline(ref["files"])
             except ConnectorInvalid as exc:
                 connector, digest, failure = None, "", exc
             label, identity, wire = "inline", f"inline:{digest}", {"files": ref["files"]}
@@ -261,13 +319,17 @@ class JobService:
         return PreparedJob(
             job_id=_job_id(), connector_label=label, identity=identity, method=body["method"],
             engine=engine, auth_option=body.get("authOption"), timeout_ms=timeout_ms,
-            connection_id=body.get("connectionId"), secrets=secrets, message=message.to_wire(), failure=failure)
+            connection_id=body.get("connectionId"),
+            refresh_fingerprint=fingerprint([identity, body.get("authOption"), body.get("input")]),
+            secrets=secrets, message=message.to_wire(), failure=failure)
 
     async def _collapsed(self, job: PreparedJob) -> Outcome:
         if not job.collapsible:
             return await self._execute(job)
-        key = (job.identity, job.auth_option, job.connection_id)
-        outcome, shared = await self._refreshes.run(key, lambda: self._execute(job))
+        assert job.connection_id is not None
+        outcome, shared = await self._refreshes.run(
+            "c:" + job.connection_id, job.refresh_fingerprint, lambda: self._execute(job),
+            retention=self.config.refresh_retention, wait=self._wait_budget(job), any_done=False)
         if shared:
             self._shared("collapsed")
         return outcome
@@ -275,13 +337,20 @@ class JobService:
     async def _execute(self, job: PreparedJob) -> Outcome:
         """Run the job on a worker and record it: the one place a job actually executes."""
         if self.shutting_down:
-            return _refusal(503, "SHUTTING_DOWN", "the server is shutting down")
+            return _shutting_down()
         started = time.perf_counter()
         if job.failure is not None:
             reply = failed_reply(job.failure)
         else:
+            if self.budget is not None and not self.budget.admit():
+                self.metrics.rejected.labels("memory_budget").inc()
+                self.log.warning("job.rejected", reason="memory_budget")
+                return _refusal(429, "QUEUE_FULL", "the service's memory budget is exhausted; retry later",
+                                {"Retry-After": RETRY_AFTER_SECONDS})
             try:
                 reply = await self.pool.run(job.message, job.timeout_ms / 1000)
+            except QueueClosed:
+                return _shutting_down()
             except QueueFull:
                 self.metrics.rejected.labels("queue_full").inc()
                 self.log.warning("job.rejected", reason="queue_full")
@@ -304,6 +373,31 @@ class JobService:
     def _shared(self, reason: str) -> None:
         self.metrics.shared.labels(reason).inc()
         self.log.info("job.shared", reason=reason)
+
+
+def _shutting_down() -> Outcome:
+    return _refusal(503, "SHUTTING_DOWN", "the server is shutting down; retry on another replica",
+                    {"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def _encode_outcome(outcome: Outcome) -> bytes:
+    return json.dumps({"status": outcome.status, "body": outcome.body, "headers": dict(outcome.headers)},
+                      separators=(",", ":")).encode()
+
+
+def _decode_outcome(raw: bytes) -> Outcome:
+    data = json.loads(raw)
+    return Outcome(int(data["status"]), data["body"], data["headers"])
+
+
+def _encode_answer(outcome: Outcome) -> bytes | None:
+    """An idempotency key keeps every job result, failures included; refusals (429, 503) are not kept."""
+    return _encode_outcome(outcome) if outcome.status == 200 else None
+
+
+def _encode_refresh(outcome: Outcome) -> bytes | None:
+    """A connection keeps only a successful refresh (what a lost answer must not spend again)."""
+    return _encode_outcome(outcome) if outcome.status == 200 and outcome.body.get("status") == "succeeded" else None
 
 
 def _refusal(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Outcome:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from executor.errors import EngineCrashed, ExecutorError, JobTimeout
+from executor.errors import EngineCrashed, ExecutorError, InvalidInput, JobTimeout
 from executor.jobs.result import JobResult
 from executor.limits import LIMITS
 from executor.server.config import ENV_TOKEN
@@ -30,7 +30,8 @@ from executor.server.worker import MAX_LINE_BYTES, LineBatcher
 
 Reply = dict[str, Any]  # {"id", "result": <job result dict>, "runMs"}
 
-# A worker's own run_job gives up at the job's timeout + 1 s; past this margin it is stuck, not slow.
+# A worker's own run_job gives up at the job's timeout + 5 s (js_runtime's stop grace); past this margin
+# the worker is stuck, not slow.
 HARD_TIMEOUT_MARGIN = LIMITS.hard_timeout_margin
 _FAST_EXIT_SECONDS = 2.0
 _MAX_RESTART_DELAY = 5.0
@@ -40,6 +41,10 @@ class QueueFull(Exception):
     """Every worker slot is busy and the waiting line is at its bound."""
 
 
+class QueueClosed(Exception):
+    """The pool stopped taking jobs (shutdown) while this one waited for a slot."""
+
+
 class WorkerStartError(RuntimeError):
     """A worker process did not come up."""
 
@@ -47,6 +52,18 @@ class WorkerStartError(RuntimeError):
 def failed_reply(error: ExecutorError) -> Reply:
     """A reply carrying a failed job result, for jobs a worker could not answer."""
     return {"result": JobResult.failed(error).to_dict(), "runMs": None}
+
+
+def encode_job_message(message: dict[str, Any]) -> bytes:
+    """One protocol line for the worker; InvalidInput if the job cannot be one (nested past the JSON
+    encoder's recursion limit, or not JSON at all). The front end's validation can call it first to
+    answer 400 INVALID_JOB; `WorkerProcess.call` answers such a job as failed instead of raising."""
+    try:
+        return json.dumps(message, allow_nan=False).encode() + b"\n"
+    except RecursionError:
+        raise InvalidInput("the job is nested too deeply") from None
+    except (TypeError, ValueError):
+        raise InvalidInput("the job is not JSON") from None
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -73,6 +90,7 @@ class WorkerOptions:
 
     engine: str = "quickjs"
     connectors_dir: Path | None = None
+    reload: bool = False
     allow_hosts: tuple[str, ...] = ()
     lanes: int = 8
     start_timeout: float = 30.0
@@ -82,6 +100,8 @@ class WorkerOptions:
         cmd = [sys.executable, "-m", "executor.server.worker", "--engine", self.engine, "--lanes", str(self.lanes)]
         if self.connectors_dir is not None:
             cmd += ["--connectors", str(self.connectors_dir)]
+        if self.reload:
+            cmd.append("--reload")
         for host in self.allow_hosts:
             cmd += ["--allow-host", host]
         return cmd
@@ -97,6 +117,7 @@ class WorkerProcess:
     load: int = 0  # slots taken by jobs dispatched here (the pool's bookkeeping)
     started_at: float = 0.0
     exited: bool = False
+    retiring: bool = False  # it asked for no more jobs (an abandoned engine): it exits when done
     _process: asyncio.subprocess.Process | None = None
     _pending: dict[int, asyncio.Future[Reply]] = field(default_factory=dict)
     _jobs_out: LineBatcher | None = None  # the child's stdin
@@ -110,8 +131,8 @@ class WorkerProcess:
 
     @property
     def alive(self) -> bool:
-        """Started, ready, and not exited."""
-        return self._reader is not None and not self.exited
+        """Started, ready, not retiring and not exited."""
+        return self._reader is not None and not self.exited and not self.retiring
 
     async def start(self) -> None:
         """Spawn the child and wait for its ready line."""
@@ -135,6 +156,10 @@ class WorkerProcess:
 
     async def call(self, message: dict[str, Any], hard_timeout: float) -> Reply:
         """Send one job and wait for its reply (an ENGINE_CRASHED one if the child dies first)."""
+        try:
+            line = encode_job_message(message)
+        except InvalidInput as exc:
+            return failed_reply(exc)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Reply] = loop.create_future()
         job_id = message["id"]
@@ -144,7 +169,7 @@ class WorkerProcess:
         stuck = loop.call_later(hard_timeout, self.kill, "the worker stopped responding and was restarted")
         try:
             assert self._jobs_out is not None
-            self._jobs_out.send(json.dumps(message).encode() + b"\n")
+            self._jobs_out.send(line)
             await self._jobs_out.drain_if_full()
             return await future
         finally:
@@ -156,6 +181,9 @@ class WorkerProcess:
         try:
             while line := await self._process.stdout.readline():
                 reply = json.loads(line)
+                if "retire" in reply:
+                    self._retire()
+                    continue
                 future = self._pending.pop(reply.get("id"), None)
                 if future is not None and not future.done():
                     future.set_result(reply)
@@ -173,6 +201,14 @@ class WorkerProcess:
                     future.set_result(failed_reply(EngineCrashed(reason)))
             self._pending.clear()
             self.on_exit(self)
+
+    def _retire(self) -> None:
+        """No more jobs: the ones already sent are answered, then the child exits (and is replaced)."""
+        self.retiring = True
+        if self._jobs_out is not None:
+            self._jobs_out.flush()
+        if self._process is not None and self._process.stdin is not None:
+            self._process.stdin.close()
 
     def kill(self, reason: str) -> None:
         """End the child now; its jobs fail with `reason`."""
@@ -213,6 +249,7 @@ class WorkerPool:
         self._restarts: set[asyncio.Task[None]] = set()
         self._fast_failures = [0] * len(self.workers)
         self._closing = False
+        self._refusing = False
 
     def _new(self, index: int) -> WorkerProcess:
         return WorkerProcess(index, self.options, self._exited)
@@ -265,6 +302,8 @@ class WorkerPool:
         return min(free, key=lambda w: w.load) if free else None
 
     async def _wait_for_slot(self, timeout: float) -> WorkerProcess | None:
+        if self._refusing:
+            raise QueueClosed
         if self.queued >= self.queue_size:
             raise QueueFull
         waiter: asyncio.Future[WorkerProcess] = asyncio.get_running_loop().create_future()
@@ -283,6 +322,13 @@ class WorkerPool:
         finally:
             if waiter in self._waiters:  # (remove() of a missing one would build the future's repr)
                 self._waiters.remove(waiter)
+
+    def refuse_waiting(self) -> None:
+        """Jobs waiting for a slot, and any that would, fail with QueueClosed (a shutdown: never started)."""
+        self._refusing = True
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_exception(QueueClosed())
 
     def _wake(self) -> None:
         """Hand free slots to waiting jobs, first come first served."""

@@ -7,6 +7,9 @@ Protocol (one JSON object per line, both ways):
     in              {"id", **JobMessage.to_wire()}: the job as the front-end parsed it, its input's
                     secrets included (executor.jobs.wire); the worker trusts it and parses nothing again
     out             {"id", "result": <job result>, "runMs": <time inside run_job>}
+    out             {"retire": <reason>} once an engine call was abandoned (js_runtime.lanes): its thread
+                    may spin until the process ends, so the supervisor sends no more jobs, closes stdin
+                    and starts a replacement
 The process exits when stdin closes, after finishing the jobs it has. Engine work runs on lane
 threads, so a spinning script never blocks this loop; a crash of the whole process is the
 supervisor's business (it fails the jobs in flight with ENGINE_CRASHED and starts a new worker).
@@ -23,6 +26,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,7 +39,7 @@ from executor.limits import LIMITS
 from executor.server.connectors import load_connectors
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS, EngineKind
-from js_runtime.lanes import LanePool
+from js_runtime.lanes import LanePool, abandoned_work
 from js_runtime.limits import DEFAULT_LIMITS, Limits
 
 MAX_LINE_BYTES = LIMITS.pipe_line_bytes
@@ -75,8 +79,9 @@ class Worker:
     """This process's connectors, transport and lanes; turns job messages into JobRequests and runs them."""
 
     def __init__(self, connectors: dict[str, Connector], engine: EngineKind, transport: LiveTransport,
-                 lanes: LanePool) -> None:
+                 lanes: LanePool, reload: Callable[[], dict[str, Connector]] | None = None) -> None:
         self._connectors = connectors
+        self._reload = reload  # serve --reload: read the connectors folder again for each job
         self._engine = engine
         self._transport = transport
         self._lanes = lanes
@@ -98,6 +103,8 @@ class Worker:
     def _job(self, wire: dict[str, Any]) -> JobRequest:
         message = JobMessage.from_wire(wire)
         ref = message.connector
+        if self._reload is not None and "files" not in ref:
+            self._connectors = self._reload()
         if "files" in ref:
             connector = load_connector_files(ref["files"], default_key="inline")
         elif ref.get("key") in self._connectors:
@@ -140,12 +147,19 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
     lanes = LanePool(max_lanes=args.lanes)
     running: set[asyncio.Task[None]] = set()
     async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport:
-        worker = Worker(connectors, args.engine, transport, lanes)
+        reload = functools.partial(load_connectors, args.connectors) if args.reload else None
+        worker = Worker(connectors, args.engine, transport, lanes, reload)
 
         replies = LineBatcher(writer)
 
+        retiring = False
+
         async def answer(message: dict[str, Any]) -> None:
+            nonlocal retiring
             replies.send(encode_reply(await worker.handle(message)))
+            if abandoned_work() and not retiring:
+                retiring = True
+                replies.send(json.dumps({"retire": "an engine did not stop at a job's time limit"}).encode() + b"\n")
             await replies.drain_if_full()
 
         writer.write(json.dumps({"ready": {"pid": os.getpid(), "connectors": len(connectors)}}).encode() + b"\n")
@@ -170,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--engine", choices=ENGINE_KINDS, default="quickjs")
     parser.add_argument("--allow-host", action="append", default=[])
     parser.add_argument("--lanes", type=int, default=8, help="most engine threads (lanes) to start")
+    parser.add_argument("--reload", action="store_true", help="read --connectors again for each job")
     return parser
 
 
@@ -182,7 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    return asyncio.run(serve(args, protocol_out))
+    status = asyncio.run(serve(args, protocol_out))
+    if abandoned_work():
+        sys.stderr.flush()
+        os._exit(status)  # abandoned engine threads may still be running: no interpreter shutdown
+    return status
 
 
 if __name__ == "__main__":

@@ -4,7 +4,11 @@ A job's requests go through a `Send` (see js_runtime.http): `LiveTransport` perf
 real network under a `NetworkPolicy` (checked on every resolved address and every redirect hop);
 `HostRewrite` wraps any `Send` to point an origin somewhere else.
 
-May import: executor.errors, executor.limits, js_runtime.http and js_runtime.limits.
+`edge.JobEdge` is the one wrapper every job sends through (request cap, request trace, secret
+learning, recording); `bodies.decode_body` is the one body decoder. Neither is re-exported here:
+edge.py imports executor.secrets, which imports bodies.py, so they are imported by module path.
+May import: executor.errors, executor.limits, executor.secrets, executor.replay.model (recording),
+js_runtime.http and js_runtime.limits.
 """
 
 from executor.transport.live import LiveTransport, PolicyResolver

@@ -1,4 +1,4 @@
-"""Which destinations a job may reach (CONTRACT §4): scheme, host name and resolved-address checks."""
+"""Which destinations a job may reach (docs/contract.md §4): scheme, host name and resolved-address checks."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 // The `apiClient` handed to a connector's `test` (also as `externalApiClient`), built from the
 // evaluated makeApiClient configuration: base URL (`baseUrl`/`baseUri`), `headers`, default query
-// (`defaultQueryParameters`/`query`), basic `auth`, and `responseHandlers`.
+// (`defaultQueryParameters`/`query`) and basic `auth`. Registered as the context-object maker
+// `apiClient`; the executor's options say whether `responseHandlers` and request signing apply
+// (both answered by session services) and how long 429 retries may go on (`retryBudgetMs`).
 // Resolves to an axios response and rejects like axios on a non-2xx status, except that:
 //  - 429 is retried with exponential backoff (or Retry-After) while the job's time allows, then
 //    rejected carrying RATE_LIMIT_EXCEEDED; 401 rejects carrying ACCESS_TOKEN_EXPIRED;
@@ -44,9 +46,10 @@
     return Number.isFinite(header) && header >= 0 ? header * 1000 : FIRST_BACKOFF_MS * 2 ** attempt;
   }
 
-  host.makeApiClient = function makeApiClient(config) {
+  host.makers.apiClient = function makeApiClient(config, options) {
     const spec = config || {};
-    const deadline = Date.now() + (spec.__retryBudgetMs || 0);
+    const opts = options || {};
+    const deadline = Date.now() + (opts.retryBudgetMs || 0);
     const instance = axios.create({
       baseURL: spec.baseUrl || spec.baseUri,
       headers: spec.headers || {},
@@ -55,13 +58,13 @@
     });
 
     async function decide(response) {
-      if (!spec.responseHandlers) return null;
+      if (!opts.responseHandlers) return null;
       const view = { status: response.status, headers: { ...response.headers }, data: response.data };
       return host.call('responseHandlers', view);
     }
 
     async function signed(requestConfig) {
-      if (!spec.signRequests) return requestConfig;
+      if (!opts.signRequests) return requestConfig;
       const data = requestConfig.data;
       const form = data instanceof URLSearchParams;
       const payload = {

@@ -24,9 +24,12 @@ const state = {
   settled: null,
   method: null,  // the method's promise (see __ce.resettle)
   configured: false,
+  files: [],  // [file, lines, probe] per connector file run (see host.where)
+  failure: null,  // the method's error object, for __ce.where
 };
 
-const host = {};
+// `makers`: context-object makers registered by shim units (see ContextObject in session.py).
+const host = { makers: Object.create(null) };
 
 // ---- strict output serialisation: JSON or a clear reason why not ----
 
@@ -63,12 +66,33 @@ function describeError(reason) {
     const out = { name: String(reason.name || 'Error'), message: String(reason.message) };
     if (reason.__ceError) out.executorError = reason.__ceError;
     if (reason.__ceNetwork) out.network = reason.__ceNetwork;
+    state.failure = reason;  // where it happened is asked for apart (__ce.where), once memory is known to be fine
     return out;
   }
   const out = { name: 'Error', message: typeof reason === 'string' ? reason : plain(reason) };
   if (reason === null || reason === undefined) out.nullish = true;
   return out;
 }
+
+// Where an error happened, for the session to map back to connector files (js_runtime/stacks.py):
+// the error's stack and, per connector file, a stack taken on the line just above its first line.
+// Computed only for a failed method, in a step of its own (an isolate out of memory is never asked),
+// so a job that succeeds pays one push per file it runs.
+const MAX_STACK_CHARS = 8192;
+host.whereFailed = () => (state.failure ? whereFrom(state.failure) : null);
+function whereFrom(reason) {
+  try {
+    const stack = reason.stack;
+    if (typeof stack !== 'string') return null;
+    const files = state.files.map(([file, lines, probe]) => [file, lines, String(probe().stack)]);
+    return { stack: stack.slice(0, MAX_STACK_CHARS), files };
+  } catch (e) {
+    return null;
+  }
+}
+host.where = (file, lines, probe) => {
+  if (state.files.length < 1000 && typeof probe === 'function') state.files.push([String(file), Number(lines), probe]);
+};
 
 function plain(value) {
   try {
@@ -102,7 +126,7 @@ const modules = { axios: null };
 
 function requireModule(name) {
   if (Object.prototype.hasOwnProperty.call(modules, name) && modules[name]) return modules[name];
-  const err = new Error("Cannot find module '" + String(name) + "': connector code may only import 'axios'");
+  const err = new Error("Cannot find module '" + String(name) + "': connector code may import the connector's own files (by a literal path) and the built-in modules");
   err.code = 'MODULE_NOT_FOUND';
   throw err;
 }

@@ -21,22 +21,22 @@ Object.defineProperty(globalThis, '__ce', {
       state.configured = true;
       const options = parseJson(optionsJson);
       state.logBudget = { bytes: options.maxLogBytes, entries: options.maxLogEntries };
+      if (options.entropy && host.seedRandom) host.seedRandom(options.entropy);  // crypto.js's CSPRNG key
     },
-    start(factory, exportName, contextJson) {
+    start(factory, exportName, contextJson, objectsJson) {
       const moduleObject = { exports: {} };
       try {
-        factory(moduleObject, moduleObject.exports, host.require, host.dynamicImport);
+        factory(moduleObject, moduleObject.exports, host.require, host.dynamicImport, host.where);
         const fn = pickExport(moduleObject, exportName);
         if (!fn) {
           state.settled = { ok: false, noExport: true };
           return;
         }
         const context = parseJson(contextJson);
-        if (context.__apiClient !== undefined) {
-          const client = host.makeApiClient(context.__apiClient);
-          delete context.__apiClient;
-          context.apiClient = client;
-          context.externalApiClient = client;
+        // Objects the session asks for (e.g. the apiClient): made by the maker a shim unit registered.
+        for (const object of parseJson(objectsJson || '[]')) {
+          const made = host.makers[object.maker](object.config, object.options);
+          for (const key of object.keys) context[key] = made;
         }
         state.method = Promise.resolve(fn(context));
         state.method.then((v) => settle(true, v), (e) => settle(false, e));
@@ -48,6 +48,10 @@ Object.defineProperty(globalThis, '__ce', {
     // session asks once more before concluding that the method's promise can never settle.
     resettle() {
       if (state.method && !state.settled) state.method.then((v) => settle(true, v), (e) => settle(false, e));
+    },
+    // Where the method's error happened (see whereFrom in bridge.js), as JSON; asked only after a failure.
+    where() {
+      return stringify(host.whereFailed());
     },
     poll() {
       const snapshot = {

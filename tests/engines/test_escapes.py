@@ -12,6 +12,7 @@ send traffic off the host; `connects` records what was attempted.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ def code_of(result: Any) -> str | None:
     """The job's error code, or a repr that fails any code comparison for a non-ExecutorError."""
     if result.error is None:
         return None
-    return result.error.code if isinstance(result.error, ExecutorError) else f"NOT AN EXECUTOR ERROR: {result.error!r}"
+    return result.error.code if result.error is not None else f"NOT AN EXECUTOR ERROR: {result.error!r}"
 
 
 
@@ -392,14 +393,15 @@ module.exports = async () => {
 module.exports = async () => {
   let client;
   __ce.start(function (module) { module.exports = (ctx) => { client = ctx.apiClient; return new Promise(() => {}); }; },
-    'run', JSON.stringify({ __apiClient: { baseUrl: 'INTERNAL' } }));
+    'run', '{}', JSON.stringify([{ maker: 'apiClient', keys: ['apiClient'], config: { baseUrl: 'INTERNAL' } }]));
   await client.get('/');
 };""", code="NETWORK_BLOCKED", message="169.254.169.254"),
     case("__ce.start-asking-for-an-unknown-service", """
 module.exports = async () => {
   let client;
   __ce.start(function (module) { module.exports = (ctx) => { client = ctx.apiClient; return new Promise(() => {}); }; },
-    'run', JSON.stringify({ __apiClient: { baseUrl: 'BASE', responseHandlers: true } }));
+    'run', '{}', JSON.stringify([{ maker: 'apiClient', keys: ['apiClient'], config: { baseUrl: 'BASE' },
+                                   options: { responseHandlers: true } }]));
   await client.get('/ok');
 };""", code="SCRIPT_ERROR", message="unknown executor service", received=1),
     case("__ce.poll-steals-the-outbox", """
@@ -611,7 +613,7 @@ async def test_the_checked_url_is_the_sent_url(c: Case, run_js, api_server, conn
     async with LiveTransport(NetworkPolicy.from_strings(["127.0.0.1"]), max_response_bytes=1 << 16) as transport:
         result = await run_js(source, send=transport.send, limits=LIMITS)
     assert [a for a in connects if a != "127.0.0.1"] == []
-    urls = [r["url"] for r in result.trace.requests]
+    urls = [r["url"] for r in result.requests]
     if result.error is None:
         assert result.output == 200
         assert [r.path for r in api_server.received] == ["/public"]
@@ -722,7 +724,7 @@ async def test_malformed_requests_are_refused(c: Case, run_js, api_server) -> No
         assert "\n" not in received.path and "\r" not in received.path and received.method in ("GET", "PUT", "POST")
     if c.id == "binary-bodies-arrive-intact":
         assert [r.body for r in api_server.received] == [bytes(range(256))] * 2
-    assert not [r for r in result.trace.requests if not r["url"].startswith("http")] or c.code == "NETWORK_BLOCKED"
+    assert not [r for r in result.requests if not r["url"].startswith("http")] or c.code == "NETWORK_BLOCKED"
 
 
 # ---- Proxies and getters handed to us -----------------------------------------------------------
@@ -840,7 +842,7 @@ async def test_resource_exhaustion(c: Case, run_js, api_server, engine) -> None:
         return
     limits = Limits(timeout=1.0) if c.code == "TIMEOUT" else Limits(timeout=5.0, max_requests=5)
     result = await run_case(c, run_js, api_server, limits=limits)
-    assert len(result.trace.requests) <= 5
+    assert len(result.requests) <= 5
 
 
 async def test_nested_context(run_js) -> None:  # type: ignore[no-untyped-def]
@@ -911,3 +913,83 @@ async def test_engine_errors_name_the_error_not_a_source_line(run_js) -> None:  
     result = await run_js("let x = { secret: 'in the source' }; let x = { b: 2 };\nmodule.exports = () => x;")
     assert code_of(result) == "SCRIPT_ERROR"
     assert result.error.message.startswith("SyntaxError: ") and "in the source" not in result.error.message
+
+
+# Built-ins that never look at the time limit on huge array-likes (QuickJS: no interrupt check;
+# V8: TerminateExecution ignored), and a returned array the bridge would have to walk. The job still
+# answers TIMEOUT within its limit plus the engine's stop grace; the engine is abandoned (counted by
+# lanes.abandoned_work, which the worker/CLI answer by recycling/exiting) and a healthy job started
+# right after is not held up by it.
+IGNORES_THE_TIME_LIMIT = [
+    case("lastIndexOf-on-a-2**53-array-like", """
+module.exports = () => Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1);""", code="TIMEOUT"),
+    case("reverse-on-a-2**32-array-like", """
+module.exports = () => Array.prototype.reverse.call({ length: 2 ** 32 - 1 });""", code="TIMEOUT"),
+    case("includes-on-a-2**53-array-like", """
+module.exports = () => Array.prototype.includes.call({ length: 2 ** 53 - 1 }, 1);""", code="TIMEOUT"),
+    case("join-on-a-2**32-array-like", """
+module.exports = () => Array.prototype.join.call({ length: 2 ** 32 - 1 }).length;""", code="TIMEOUT"),
+    case("copyWithin-on-a-2**53-array-like", """
+module.exports = () => Array.prototype.copyWithin.call({ length: 2 ** 53 - 1 }, 0, 1).length;""", code="TIMEOUT"),
+    case("sort-of-a-sparse-array", """
+module.exports = () => { const a = []; a[2 ** 32 - 2] = 1; return a.sort().length; };""", code="TIMEOUT"),
+    case("returning-an-array-of-length-2**32-1", """
+module.exports = () => { const a = []; a.length = 2 ** 32 - 1; return a; };""", code="TIMEOUT"),
+]
+
+
+# Run in a child process: an abandoned engine keeps its thread busy until the process exits, which is
+# exactly what the worker and the CLI do about it (this test process must not keep burning CPU).
+_IGNORING_CHILD = """
+import asyncio, json, os, sys, time
+from js_runtime import lanes
+from js_runtime.limits import Limits
+from js_runtime.modules import load_module
+from js_runtime.session import MethodCall, Trace, run_method
+
+async def run(source, limits):
+    async def no_network(request):
+        raise AssertionError("no request is made")
+    started = time.monotonic()
+    try:
+        output, code = await run_method(MethodCall(load_module(source, "t.js"), "default", {}), engine=sys.argv[1],
+                                        send=no_network, limits=limits, trace=Trace()), None
+    except Exception as exc:
+        output, code = None, getattr(exc, "code", repr(exc))
+    return {"output": output, "code": code, "seconds": time.monotonic() - started}
+
+async def main():
+    sources = json.loads(sys.stdin.read())
+    hostile = [asyncio.ensure_future(run(source, Limits(timeout=1.0))) for source in sources]
+    await asyncio.sleep(0.2)
+    healthy = await run("module.exports = () => 'healthy'", Limits(timeout=1.0))
+    print(json.dumps({"healthy": healthy, "hostile": await asyncio.gather(*hostile),
+                      "abandoned": lanes.abandoned_work()}), flush=True)
+    os._exit(0)
+
+asyncio.run(main())
+"""
+
+
+async def test_built_ins_that_ignore_the_time_limit(engine) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from js_runtime.engine import STOP_GRACE_SECONDS
+
+    cases = [p.values[0] for p in IGNORES_THE_TIME_LIMIT]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", _IGNORING_CHILD, engine, cwd=root,
+                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(child.communicate(json.dumps([c.source for c in cases]).encode()), 60)
+    assert child.returncode == 0, stderr.decode()[-2000:]
+    seen = json.loads(stdout)
+    assert seen["healthy"]["output"] == "healthy", seen["healthy"]
+    assert seen["healthy"]["seconds"] < 0.8  # not queued behind a hostile job's lane
+    bound = 1.0 + 2 * STOP_GRACE_SECONDS + 1.0
+    outcomes = {c.id: (r["code"], r["seconds"] < bound) for c, r in zip(cases, seen["hostile"], strict=True)}
+    assert outcomes == {c.id: ("TIMEOUT", True) for c in cases}
+    assert seen["abandoned"] >= 1  # at least one built-in really ignored the limit (and was given up)

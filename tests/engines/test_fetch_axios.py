@@ -21,10 +21,11 @@ from typing import Any
 import brotli
 import pytest
 from aiohttp import web
-from support.docs_examples import example
+from support.docs_examples import example, needs_docs
 
 from executor.errors import NetworkError
 from js_runtime.http import HttpRequest, HttpResponse
+from js_runtime.session import ContextObject
 
 pytestmark = pytest.mark.asyncio
 
@@ -547,7 +548,7 @@ API_CLIENT_CASES = [
     Case("api_client_get_merges_query", _esm("""
   const res = await ctx.apiClient.get('/users', { params: { shared: 'call', page: 2 } })
   return { status: res.status, data: res.data, same: ctx.apiClient === ctx.externalApiClient }"""),
-         output={"status": 200, "data": ["ann"], "same": True}, context={"__apiClient": API_CLIENT},
+         output={"status": 200, "data": ["ann"], "same": True}, context={"apiClient": API_CLIENT},
          routes=(Route("GET", "/v1/users", json=["ann"]),),
          sent=Sent("GET", "/v1/users?api_key=k&shared=call&page=2",
                    {"authorization": "Bearer t", "x-api": "1", **AXIOS_HEADERS})),
@@ -556,28 +557,28 @@ API_CLIENT_CASES = [
   const other = await ctx.apiClient.get('BASE/items')
   const req = await ctx.apiClient.request({ url: '/users', method: 'put', data: 'x' })
   return [created.status, other.data, req.status]"""),
-         output=[201, {"id": 1}, 200], requests=3, context={"__apiClient": API_CLIENT},
+         output=[201, {"id": 1}, 200], requests=3, context={"apiClient": API_CLIENT},
          routes=(Route("POST", "/v1/items", status=201, json={}), JSON_ROUTE, Route("PUT", "/v1/users")),
          sent=Sent("PUT", "/v1/users?api_key=k&shared=default",
                    {"content-type": "application/x-www-form-urlencoded", "authorization": "Bearer t"}, b"x")),
     Case("api_client_aliases_and_auth", _esm("  return (await ctx.apiClient.delete('/users/1')).status"),
-         output=204, context={"__apiClient": {"baseUri": "BASE/v2/", "query": {"q": "1"},
+         output=204, context={"apiClient": {"baseUri": "BASE/v2/", "query": {"q": "1"},
                                               "auth": {"username": "u", "password": "p"}}},
          routes=(Route("DELETE", "/v2/users/1", status=204),),
          sent=Sent("DELETE", "/v2/users/1?q=1", {"authorization": "Basic dTpw"})),
     Case("api_client_401_is_access_token_expired", _esm("  await ctx.apiClient.get('/me')"),
-         error="ACCESS_TOKEN_EXPIRED", message="The API answered 401 Unauthorized", context={"__apiClient": API_CLIENT},
+         error="ACCESS_TOKEN_EXPIRED", message="The API answered 401 Unauthorized", context={"apiClient": API_CLIENT},
          routes=(Route("GET", "/v1/me", status=401, json={"error": "expired"}),)),
     Case("api_client_429_is_rate_limit", _esm("  await ctx.apiClient.get('/me')"),
          error="RATE_LIMIT_EXCEEDED", message="The API answered 429 Too Many Requests",
-         context={"__apiClient": API_CLIENT},
+         context={"apiClient": API_CLIENT},
          routes=(Route("GET", "/v1/me", status=429),)),
     Case("api_client_401_caught_is_a_plain_axios_error", _esm("""
   try { await ctx.apiClient.get('/me') } catch (e) {
     return [e.message, e.response.status, e.response.data, Object.keys(e).includes('__ceError')]
   }"""),
          output=["Request failed with status code 401", 401, {"error": "expired"}, False],
-         context={"__apiClient": API_CLIENT}, routes=(Route("GET", "/v1/me", status=401, json={"error": "expired"}),)),
+         context={"apiClient": API_CLIENT}, routes=(Route("GET", "/v1/me", status=401, json={"error": "expired"}),)),
 ]
 
 CASES = FETCH_CASES + AXIOS_CASES + API_CLIENT_CASES
@@ -599,7 +600,7 @@ DNS_CASES = [
 ]
 
 
-# ---- the docs' examples, read unchanged from ../shared/docs; their hosts are rewritten to the local server ----
+# ---- the docs' examples, read unchanged from the docs folder (support/docs_examples.py); their hosts are rewritten to the local server ----
 
 DOC_GET_CREDENTIALS = example("auth-method-get-credentials-from-connection-parameters", "auth/get-credentials-from-connection-parameters.js")
 
@@ -658,11 +659,11 @@ DOC_CASES = [
     Case("doc_client_credentials_transform", DOC_CLIENT_CREDENTIALS_TRANSFORM,
          output={"apiKey": "k-1", "authHeader": "Bearer k-1"}, context={"connectionParameters": {"apiKey": "k-1"}}),
     Case("doc_client_credentials_test_ok", DOC_CLIENT_CREDENTIALS_TEST, output=True,
-         context={"__apiClient": DOC_API_CLIENT}, routes=(Route("GET", "/v1/user/profile", json={"id": 1}),),
+         context={"apiClient": DOC_API_CLIENT}, routes=(Route("GET", "/v1/user/profile", json={"id": 1}),),
          sent=Sent("GET", "/v1/user/profile", {"authorization": "Bearer key-1", "content-type": "application/json",
                                                **AXIOS_HEADERS})),
     Case("doc_client_credentials_test_rejected_key", DOC_CLIENT_CREDENTIALS_TEST, output=False,
-         context={"__apiClient": DOC_API_CLIENT}, routes=(Route("GET", "/v1/user/profile", status=401),)),
+         context={"apiClient": DOC_API_CLIENT}, routes=(Route("GET", "/v1/user/profile", status=401),)),
 ]
 
 
@@ -719,7 +720,10 @@ async def _run_case(case: Case, run_js, api_server, send: Send) -> None:  # type
     closed = f"http://127.0.0.1:{port}"
     source = case.source.replace("BASE", api_server.base).replace("CLOSED", closed)
     context = _substitute(case.context, "BASE", api_server.base)
-    result = await run_js(source, context, send=send)
+    # A case's `apiClient` is the makeApiClient configuration the job would hand to the shim.
+    objects = () if "apiClient" not in context else (
+        ContextObject("apiClient", ("apiClient", "externalApiClient"), config=context.pop("apiClient")),)
+    result = await run_js(source, context, send=send, objects=objects)
 
     if case.error is None:
         assert result.error is None, result.error
@@ -751,6 +755,7 @@ async def test_unresolvable_host(case: Case, run_js, api_server) -> None:  # typ
     await _run_case(case, run_js, api_server, unresolvable)
 
 
+@needs_docs
 @pytest.mark.parametrize("case", DOC_CASES, ids=lambda c: c.id)
 async def test_docs_examples_run_unchanged(case: Case, run_js, api_server, live_send) -> None:  # type: ignore[no-untyped-def]
     await _run_case(case, run_js, api_server, _rewriting_send(api_server.base, live_send))

@@ -26,7 +26,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from support.resolvers import TableResolver
 
-from executor.errors import ExecutorError
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.limits import Limits
 
@@ -153,7 +152,7 @@ def _url(host: str, where: str, port: int, v6_port: int) -> str:
 def _code(result: Any) -> str | None:
     if result.error is None:
         return None
-    return result.error.code if isinstance(result.error, ExecutorError) else repr(result.error)
+    return result.error.code if result.error is not None else repr(result.error)
 
 
 @pytest.mark.parametrize("client", sorted(CLIENTS))

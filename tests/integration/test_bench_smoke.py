@@ -4,6 +4,7 @@ so `python -m bench` cannot silently rot (see README, "Benchmarks")."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,9 @@ EXPECTED_ROWS = {
     "2 front-end": ["bare aiohttp app, no JS", "serve QuickJS, 1 worker", "serve V8, 1 worker"],
     "3 others": ["vs a Node process per job", "vs a Node vm context per job"],
     "4 bridge": ["directly with aiohttp", "QuickJS: one GET through the bridge", "V8: one GET through the bridge"],
-    "5 scale": ["QuickJS: 10 jobs in flight", "V8: 10 jobs in flight"],
+    "5 scale": ["QuickJS: 10 jobs in flight", "V8: 10 jobs in flight",
+                "QuickJS: memory store, a fresh Idempotency-Key per job"]
+    + (["QuickJS: redis store, a fresh Idempotency-Key per job"] if shutil.which("redis-server") else []),
     "6 soak": ["QuickJS: service RSS after 40 jobs", "V8: service RSS after 40 jobs"],
 }
 TARGETS = [

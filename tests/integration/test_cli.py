@@ -122,3 +122,48 @@ async def test_unreadable_connector_or_input_exits_2(args):
 async def test_bad_usage_exits_2():
     status, result, _ = await run_cli("run", "--engine", "spidermonkey")
     assert status == 2 and result is None
+
+
+def _connector(tmp_path: Path, js: str) -> Path:
+    root = tmp_path / "one"
+    (root / "auth").mkdir(parents=True)
+    (root / "spec.yml").write_text("key: one\nauth:\n  type: client-credentials\n"
+                                   "  getCredentialsFromConnectionParameters: {implementationType: javascript}\n")
+    (root / "auth" / "get-credentials-from-connection-parameters.js").write_text(js)
+    return root
+
+
+async def test_a_built_in_that_ignores_the_time_limit_still_answers_timeout(engine, tmp_path):
+    # (a sparse sort never checks the interrupt (QuickJS) nor TerminateExecution (V8))
+    root = _connector(tmp_path, "exports.getCredentialsFromConnectionParameters = async () => {"
+                                " const a = []; a[2 ** 32 - 2] = 1; return a.sort().length }")
+    started = asyncio.get_running_loop().time()
+    status, result, _ = await run_cli("run", str(root), "getCredentialsFromConnectionParameters",
+                                      "--engine", engine, "--timeout", "1")
+    assert (status, result["error"]["code"]) == (1, "TIMEOUT")
+    assert asyncio.get_running_loop().time() - started < 1 + 4 + 3  # limit + stop grace/drain + start-up
+
+
+async def test_lone_surrogates_in_the_result_are_printed_as_json(engine, tmp_path):
+    root = _connector(tmp_path, r"""exports.getCredentialsFromConnectionParameters = async () => {
+      console.log('log \ud800 line'); const out = { ['key\udc00']: 'value \ud83d', 'é': 'ü' };
+      return out }""")
+    status, result, _ = await run_cli("run", str(root), "getCredentialsFromConnectionParameters",
+                                      "--engine", engine)
+    assert status == 0
+    assert result["output"] == {"key\udc00": "value \ud83d", "é": "ü"}
+    assert result["logs"][0]["message"] == "log \ud800 line"
+    failed_root = _connector(tmp_path / "f", r"""exports.getCredentialsFromConnectionParameters = async () => {
+      throw new Error('bad \udfff') }""")
+    status, result, _ = await run_cli("run", str(failed_root), "getCredentialsFromConnectionParameters",
+                                      "--engine", engine)
+    assert status == 1 and "bad \udfff" in result["error"]["message"]
+
+
+@pytest.mark.parametrize("depth", [1200, 100000])
+async def test_deeply_nested_input_is_invalid_input_not_a_traceback(depth):
+    nested = '{"connectionParameters": {"a": ' + "[" * depth + "]" * depth + "}}"
+    status, result, stderr = await run_cli("run", str(CONNECTORS / "api-key-example"), "connect", "--input", "-",
+                                           stdin=nested)
+    assert result is not None and result["error"]["code"] == "INVALID_INPUT", stderr[-500:]
+    assert "Traceback" not in stderr

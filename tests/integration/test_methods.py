@@ -4,6 +4,7 @@ The connectors hard-code https://*.example.test URLs; requests reach the local `
 through HostRewrite in the transport, never by editing the scripts.
 """
 
+import json
 from pathlib import Path
 
 import pytest
@@ -93,8 +94,10 @@ async def test_script_error_message_is_the_thrown_message(run_connector, api_ser
     api_server.reply("POST", "/v1/sessions", json_body={})
     result = await run_connector(CONNECTORS / "token-exchange-example", "getCredentialsFromConnectionParameters",
                                  {"connectionParameters": {"email": "a@b.c", "password": "pw-secret"}}, send=send)
-    assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR",
-                                         "message": "The login service returned no access token"}
+    error = result.to_dict()["error"]
+    assert (error["code"], error["message"]) == ("SCRIPT_ERROR", "The login service returned no access token")
+    # where it was thrown, in the connector's own file (docs/modules.md)
+    assert error["details"]["location"].startswith("auth/get-credentials-from-connection-parameters.js:")
 
 
 async def test_refresh_result_is_shallow_merged_into_credentials(run_connector, api_server, send):
@@ -186,7 +189,10 @@ async def test_secrets_never_reach_error_messages(run_connector):
     result = await run_connector(files, "getCredentialsFromConnectionParameters",
                                  {"connectionParameters": {"apiKey": "very-secret-value"},
                                   "credentials": {"token": "another-secret"}})
-    assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR", "message": "bad key [REDACTED]"}
+    error = result.to_dict()["error"]
+    assert (error["code"], error["message"]) == ("SCRIPT_ERROR", "bad key [REDACTED]")
+    assert error["details"]["location"].startswith("spec.yml (auth.getCredentialsFromConnectionParameters.code):1:")
+    assert "very-secret-value" not in json.dumps(error)
 
 
 async def test_secrets_are_redacted_from_error_details_and_in_their_url_encoded_form(run_connector):
@@ -307,7 +313,11 @@ export default async () => {{
                          "    implementationType: javascript\n",
              "auth/get-credentials-from-connection-parameters.js": script}
     result = await run_connector(files, "getCredentialsFromConnectionParameters", {})
-    assert result.to_dict()["error"] == {"code": "SCRIPT_ERROR", "message": "could not use [REDACTED] for user 7"}
+    error = result.to_dict()["error"]
+    assert (error["code"], error["message"]) == ("SCRIPT_ERROR", "could not use [REDACTED] for user 7")
+    # the column is the engine's own choice within the throwing expression; the line is the file's
+    assert error["details"]["location"].startswith("auth/get-credentials-from-connection-parameters.js:4:")
+    assert error["details"]["stack"][0].startswith("at default (auth/get-credentials-from-connection-parameters.js:4:")
 
 
 @pytest.mark.parametrize(("returned", "passes"), [("[]", True), ("({})", True), ("'ok'", True), ("0", False),

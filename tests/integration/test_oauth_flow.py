@@ -24,7 +24,7 @@ import pytest
 import yaml
 from aiohttp import web
 from oauthlib.oauth1.rfc5849 import signature as rfc5849
-from support.docs_examples import example
+from support.docs_examples import example, needs_docs
 from support.oauth_provider import RegisteredClient, RunningProvider, running_provider
 from yarl import URL
 
@@ -279,6 +279,7 @@ def docs_connector() -> dict[str, str]:
             "auth/get-credentials-from-token-response.js": DOCS_GET_CREDENTIALS}
 
 
+@needs_docs
 async def test_docs_custom_token_data_and_credentials_run_unchanged(run_connector, api_server, live_send):  # type: ignore[no-untyped-def]
     api_server.reply("POST", "/token", json_body={"access_token": "at-9", "refresh_token": "rt-9"})
     api_server.reply("GET", "/userinfo", json_body={"id": "u-1", "name": "Ada"})
@@ -294,6 +295,7 @@ async def test_docs_custom_token_data_and_credentials_run_unchanged(run_connecto
     assert api_server.received[1].headers["Authorization"] == "Bearer at-9"
 
 
+@needs_docs
 async def test_docs_get_token_data_error_body_is_not_taken_for_tokens(run_connector, api_server):  # type: ignore[no-untyped-def]
     api_server.reply("POST", "/token", status=400, json_body={"error": "invalid_grant"})
     result = await run_connector(docs_connector(), "connect", {

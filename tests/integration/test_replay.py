@@ -324,7 +324,10 @@ def test_fixture_errors_name_the_file_and_field(tmp_path: Path) -> None:
     with pytest.raises(FixtureError, match=r"broken.yml: http\[0\]\.request\.url: missing"):
         load_fixture(path)
     path = write_fixture(tmp_path, "typo.yml", {**API_KEY_TEST, "expected": {"status": "failed"}})
-    with pytest.raises(FixtureError, match=r"typo.yml: expected: unknown field \(expected one of: authOption, "):
+    with pytest.raises(FixtureError, match=r"typo.yml: expected: unknown field \(did you mean 'expect'\?\)"):
+        load_fixture(path)
+    path = write_fixture(tmp_path, "odd.yml", {**API_KEY_TEST, "zzz": 1})
+    with pytest.raises(FixtureError, match=r"odd.yml: zzz: unknown field \(expected one of: authOption, "):
         load_fixture(path)
 
 
@@ -390,11 +393,14 @@ def test_pytest_plugin_runs_fixtures_on_both_engines(tmp_path: Path) -> None:
     write_fixture(tmp_path / "fx", "good.yml", API_KEY_TEST)
     write_fixture(tmp_path / "fx", "bad.yml", {**API_KEY_TEST, "expect": {"output": False}})
     (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    # Not named on the command line, so not collected: a test module and a fixture in the current folder.
+    (tmp_path / "test_elsewhere.py").write_text("def test_elsewhere():\n    pass\n")
+    write_fixture(tmp_path, "stray.yml", API_KEY_TEST)
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-c", "pytest.ini", "-p", "executor.replay.pytest_plugin",
          "-p", "no:cacheprovider", "--connector-fixtures", "fx", "-q", "-rf"],
         cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert "2 failed, 2 passed" in run.stdout, run.stdout + run.stderr
+    assert "2 failed, 2 passed in" in run.stdout, run.stdout + run.stderr
     assert "FAILED fx/bad.yml::bad[quickjs]" in run.stdout
     assert "FAILED fx/bad.yml::bad[v8]" in run.stdout
     assert "output: expected false, actual true" in run.stdout

@@ -524,36 +524,15 @@ async def test_full_queue_is_429_with_retry_after_and_readyz_503(tiny: Service) 
 async def test_jobs_arriving_while_shutting_down_are_503(tiny: Service) -> None:
     tiny.app[SERVICE].shutting_down = True
     try:
-        status, answer, _ = await tiny.job({"connector": inline({GET_CREDENTIALS: DEMO_JS}, salt="late"),
+        status, answer, headers = await tiny.job({"connector": inline({GET_CREDENTIALS: DEMO_JS}, salt="late"),
                                             "method": GET_CREDENTIALS})
         assert (status, answer["error"]["code"]) == (503, "SHUTTING_DOWN")
+        assert int(headers["Retry-After"]) >= 1
         status, body, _ = await tiny.get("/readyz")
         assert (status, body["status"]) == (503, "shutting_down")
     finally:
         tiny.app[SERVICE].shutting_down = False
 
-
-async def test_idempotency_store_expires_bounds_and_skips_refusals() -> None:
-    from executor.server.idempotency import IdempotencyStore
-
-    now = [0.0]
-    runs: list[str] = []
-    store: IdempotencyStore[str] = IdempotencyStore(ttl=10, max_entries=2, keep=lambda r: r != "refused",
-                                                    clock=lambda: now[0])
-
-    async def work(value: str) -> str:
-        runs.append(value)
-        return value
-
-    assert await store.run("a", "fp", lambda: work("ok")) == ("ok", False)
-    assert await store.run("a", "fp", lambda: work("again")) == ("ok", True)
-    now[0] = 10.5  # past the retention window: runs again
-    assert await store.run("a", "fp", lambda: work("later")) == ("later", False)
-    assert await store.run("r", "fp", lambda: work("refused")) == ("refused", False)
-    assert await store.run("r", "fp", lambda: work("accepted")) == ("accepted", False)  # refusals are not kept
-    await store.run("b", "fp", lambda: work("b"))
-    await store.run("c", "fp", lambda: work("c"))
-    assert len(store) == 2  # bounded: the oldest finished entries went
 
 # ---- the per-job fast paths give what the general paths give: validation, log lines, the pipe ----
 
@@ -714,5 +693,64 @@ async def test_a_worker_silent_past_the_hard_timeout_is_killed_and_replaced(tmp_
         assert pool.workers[0].pid != stuck.pid
         reply = await asyncio.wait_for(pool.run({**message, "timeoutMs": 5000}, 5.0), 30)
         assert (reply["result"]["status"], reply["result"]["output"]) == ("succeeded", {"apiKey": "sk-stuck-0001"})
+    finally:
+        await pool.close(grace=2.0)
+
+
+# ---- a job whose engine ignores its time limit ----
+
+async def test_an_engine_that_ignores_its_limit_costs_a_worker_recycle_not_a_bystander(
+        tmp_path: Path, engine: str) -> None:
+    # One worker: the bystander shares it with a job stuck in a built-in that never checks the time
+    # limit. The hostile job answers TIMEOUT, the bystander succeeds, the worker is then replaced.
+    hostile_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
+                  " const a = []; a[2 ** 32 - 2] = 1; return a.sort().length }")
+    slow_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
+               " await new Promise((r) => setTimeout(r, 2500)); return { apiKey: 'bystander' } }")
+    config = ServerConfig(port=0, workers=1, jobs_per_worker=4, queue_size=4,
+                          connectors_dir=write_demo_connector(tmp_path), engine=engine)  # type: ignore[arg-type]
+    service = await start_service(config)
+    try:
+        pool = service.app[SERVICE].pool
+        first_pid = pool.workers[0].pid
+        bystander = asyncio.ensure_future(service.job({"connector": inline({GET_CREDENTIALS: slow_js}, salt="by"),
+                                                       "method": GET_CREDENTIALS, "timeoutMs": 10000}))
+        await wait_until(lambda: pool.in_flight >= 1)
+        started = time.monotonic()
+        status, body, _ = await service.job({"connector": inline({GET_CREDENTIALS: hostile_js}, salt="ignores"),
+                                             "method": GET_CREDENTIALS, "timeoutMs": 1000})
+        assert (status, body["status"], body["error"]["code"]) == (200, "failed", "TIMEOUT")
+        assert time.monotonic() - started < 1.0 + 4.0 + 1.5  # limit + stop grace (+ V8's drain) + slack
+        status, body, _ = await bystander
+        assert (status, body["status"], body["output"]) == (200, "succeeded", {"apiKey": "bystander"})
+        await wait_until(lambda: pool.alive == 1 and pool.workers[0].pid != first_pid, timeout=10)
+        status, body, _ = await service.job(demo_job())
+        assert (status, body["status"]) == (200, "succeeded")
+        assert await service.metric("connector_executor_worker_restarts_total") == 1
+    finally:
+        await stop_service(service)
+
+
+async def test_a_job_nested_past_the_encoder_limit_fails_alone(tmp_path: Path) -> None:
+    # (a job body nested ~975 levels reached the worker pipe's json.dumps and raised: HTTP 500)
+    pool = WorkerPool(WorkerOptions(connectors_dir=write_demo_connector(tmp_path)), size=1, jobs_per_worker=2,
+                      queue_size=2)
+    await pool.start()
+    try:
+        deep: dict[str, Any] = {}
+        node = deep
+        for _ in range(5000):
+            node["a"] = {}
+            node = node["a"]
+        def message(parameters: dict[str, Any]) -> dict[str, Any]:
+            return JobMessage(connector={"key": "demo"}, method=GET_CREDENTIALS, engine="quickjs", auth_option=None,
+                              input=JobInput.from_json({"connectionParameters": parameters}), timeout_ms=5000,
+                              secrets=Secrets(("sk-deep-0001",))).to_wire()
+
+        reply = await asyncio.wait_for(pool.run(message({"apiKey": "sk-deep-0001", "deep": deep}), 5.0), 30)
+        assert (reply["result"]["status"], reply["result"]["error"]["code"]) == ("failed", "INVALID_INPUT")
+        assert "nested too deeply" in reply["result"]["error"]["message"]
+        reply = await asyncio.wait_for(pool.run(message({"apiKey": "sk-deep-0001"}), 5.0), 30)
+        assert (reply["result"]["status"], reply["result"]["output"]) == ("succeeded", {"apiKey": "sk-deep-0001"})
     finally:
         await pool.close(grace=2.0)

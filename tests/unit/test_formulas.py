@@ -53,13 +53,12 @@ def compile_error(mapping: Any) -> FormulaError:
     ({}, {}),
     ({"$var": "credentials.apiKey"}, "k-123"),
     ({"$var": "$.credentials.apiKey"}, "k-123"),
-    ({"$var": "credentials['apiKey']"}, "k-123"),
-    ({"$var": "$['credentials'].apiKey"}, "k-123"),
     ({"$var": "connectionParameters.items[1].name"}, "two"),
     ({"$var": "connectionParameters.items.0.id"}, 1),
     ({"$var": "connectionParameters.items[5].name"}, None),
-    ({"$var": "connectorParameters['odd.key']"}, "dotted"),
-    ({"$var": 'connectorParameters["odd.key"]'}, "dotted"),
+    ({"$var": "connectorParameters.odd\\.key"}, "dotted"),
+    ({"$var": "$.connectorParameters.odd\\.key"}, "dotted"),
+    ({"$var": "connectorParameters.scopes.length"}, 2),
     ({"$var": "connectorParameters.scopes"}, ["read", "write"]),
     ({"$var": "connectionParameters.nested"}, {"deep": {"value": 42}}),
     ({"$var": "credentials.nothing"}, None),
@@ -77,14 +76,33 @@ def test_var_dollar_alone_is_the_whole_scope() -> None:
 
 @pytest.mark.parametrize(("mapping", "expected"), [
     ({"a": {"$var": "credentials.missing"}, "b": 1}, {"b": 1}),
-    ({"a": {"b": {"$var": "credentials.missing"}}}, {"a": {}}),
+    ({"a": {"b": {"$var": "credentials.missing"}}}, None),
+    ({"a": {"b": {"$var": "credentials.missing"}}, "c": {}}, {"c": {}}),
     ({"a": {"$var": "credentials.nothing"}}, {"a": None}),
-    ([{"$var": "credentials.missing"}, 1], [None, 1]),
+    ([{"$var": "credentials.missing"}, 1], [1]),
+    ([{"$var": "credentials.missing"}], None),
+    ({"query": {"api_key": {"$var": "credentials.missing"}}, "b": []}, {"b": []}),
     ({"$var": "credentials.missing"}, None),
     ({"headers": {"X-Key": {"$var": "credentials.missing"}, "Accept": "json"}}, {"headers": {"Accept": "json"}}),
 ])
 def test_undefined_is_pruned(mapping: Any, expected: Any) -> None:
     assert evaluate(mapping) == expected
+
+
+def test_list_indexes_are_bounded_and_canonical() -> None:
+    """The last item is found, one past it is not; `.01` is no index (only `[01]` is, as in the SDK)."""
+    variables = {"a": ["x", "y"]}
+    assert evaluate({"$var": "a[1]"}, variables) == "y"
+    assert evaluate({"$var": "a.1"}, variables) == "y"
+    assert evaluate({"k": {"$var": "a[2]"}}, variables) is None
+    assert evaluate({"k": {"$var": "a.2"}}, variables) is None
+    assert evaluate({"k": {"$var": "a.01"}, "z": 1}, variables) == {"z": 1}
+    assert evaluate({"$var": "a[01]"}, variables) == "y"
+
+
+def test_undefined_members_and_items_are_dropped_not_null() -> None:
+    mapping = {"a": {"$var": "gone"}, "b": [{"$var": "gone"}, "x"], "c": None}
+    assert evaluate(mapping, {}) == {"b": ["x"], "c": None}
 
 
 def test_results_are_fresh_copies() -> None:
@@ -189,14 +207,15 @@ def test_tpl(mapping: Any, expected: str) -> None:
 @pytest.mark.parametrize(("mapping", "expected"), [
     ({"$concat": ["a", {"$var": "credentials.apiKey"}, 1, True]}, "ak-1231true"),
     ({"$concat": ["a", {"$var": "credentials.missing"}, None, "b"]}, "ab"),
-    ({"$concat": []}, ""),
+    ({"$concat": []}, None),
+    ({"$concat": ["", None]}, ""),
     ({"$concat": {"values": ["a", "b", {"$var": "credentials.missing"}, "c"], "delimiter": ", "}}, "a, b, c"),
     ({"$concat": {"values": {"$var": "connectorParameters.scopes"}, "delimiter": " "}}, "read write"),
-    ({"$concat": {"values": {"$var": "connectorParameters.region"}}}, "eu"),
-    ({"$firstNotEmpty": [{"$var": "credentials.missing"}, None, "", {"$var": "credentials.token"}, "x"]}, "t0k"),
+    ({"$concat": {"values": {"$var": "connectorParameters.region"}}}, None),
+    ({"$firstNotEmpty": [{"$var": "credentials.missing"}, None, "", {"$var": "credentials.token"}, "x"]}, ""),
     ({"$firstNotEmpty": [0, "x"]}, 0),
     ({"$firstNotEmpty": [{"$var": "credentials.missing"}]}, None),
-    ({"a": {"$firstNotEmpty": []}}, {}),
+    ({"a": {"$firstNotEmpty": []}}, None),
     ({"$mergeObjects": [{"a": 1, "b": 1}, {"b": 2}, "skip", {"$var": "credentials.missing"}, {"c": 3}]},
      {"a": 1, "b": 2, "c": 3}),
     ({"$mergeObjects": [{"$var": "connectionParameters.nested"}, {"x": {"$var": "credentials.missing"}}]},
@@ -207,9 +226,9 @@ def test_tpl(mapping: Any, expected: str) -> None:
     ({"$iterate": {"source": {"$var": "connectionParameters.items"},
                    "item": {"key": {"$template": "${index}:${item.name}"}, "id": {"$var": "item.id"}}}},
      [{"key": "0:one", "id": 1}, {"key": "1:two", "id": 2}]),
-    ({"$iterate": {"source": {"$var": "connectionParameters.tags"}, "item": {"$var": "item.missing"}}},
-     [None, None]),
-    ({"a": {"$iterate": {"source": {"$var": "credentials.apiKey"}, "item": 1}}}, {}),
+    ({"$iterate": {"source": {"$var": "connectionParameters.tags"}, "item": {"$var": "item.missing"}}}, None),
+    ({"$iterate": {"source": [1, 2, 3], "item": {"$var": "parent.connectorParameters.count"}}}, [3, 3, 3]),
+    ({"a": {"$iterate": {"source": {"$var": "credentials.apiKey"}, "item": 1}}}, None),
     ({"$iterate": {"source": [[1, 2], [3]], "item": {
         "$iterate": {"source": {"$var": "item"}, "item": {"$template": "${item}"}}}}}, [["1", "2"], ["3"]]),
 ])
@@ -229,15 +248,16 @@ def check(value: Any, **operators: Any) -> dict[str, Any]:
     (check({"$var": "connectorParameters.region"}, **{"is": "us"}), False),
     (check({"$var": "connectorParameters.region"}, isNot="us"), True),
     (check({"$var": "connectorParameters.count"}, **{"is": 3.0}), True),
-    (check({"$var": "connectorParameters.count"}, **{"is": "3"}), False),
-    (check({"$var": "credentials.flag"}, **{"is": 0}), False),
-    (check({"$var": "credentials.missing"}, **{"is": None}), False),
-    (check({"$var": "connectorParameters.scopes"}, **{"is": ["read", "write"]}), True),
+    (check({"$var": "connectorParameters.count"}, **{"is": "3"}), True),
+    (check({"$var": "credentials.flag"}, **{"is": 0}), True),
+    (check({"$var": "credentials.missing"}, **{"is": None}), True),
+    (check({"$var": "connectorParameters.scopes"}, **{"is": ["read", "write"]}), False),
+    (check({"$var": "connectorParameters.scopes"}, **{"is": "read,write"}), True),
     (check({"$var": "credentials.missing"}, isEmpty=True), True),
     (check({"$var": "credentials.empty"}, isEmpty=True), True),
     (check({"$var": "credentials.zero"}, isEmpty=True), False),
     (check([], isEmpty=True), True),
-    (check({"$var": "credentials.apiKey"}, isEmpty=False), True),
+    (check({"$var": "credentials.apiKey"}, isEmpty=False), False),
     (check({"$var": "credentials.apiKey"}, isNotEmpty=True), True),
     (check({"$var": "credentials.nothing"}, isNotEmpty=True), False),
     (check({"$var": "credentials.apiKey"}, contains="123"), True),
@@ -246,34 +266,35 @@ def check(value: Any, **operators: Any) -> dict[str, Any]:
     (check({"$var": "credentials.zero"}, contains="0"), False),
     (check({"$var": "connectorParameters.region"}, oneOf=["us", "eu"]), True),
     (check({"$var": "connectorParameters.region"}, oneOf="eu"), False),
-    (check({"$var": "connectorParameters.count"}, gt=2, lt=4), True),
-    (check({"$var": "connectorParameters.count"}, gte=3, lte=3), True),
+    (check({"$var": "connectorParameters.count"}, gt=2), True),
+    (check({"$var": "connectorParameters.count"}, gte=3), True),
+    (check({"$var": "connectorParameters.count"}, lte=3), True),
+    (check({"$var": "connectorParameters.count"}, lt=3), False),
     (check({"$var": "connectorParameters.count"}, gt=3), False),
-    (check({"$var": "connectorParameters.count"}, gt="2"), False),
-    (check("b", gt="a"), True),
-    (check({"$var": "redirectUri"}, startsWith="https://", endsWith="/callback"), True),
-    (check({"$var": "redirectUri"}, startsWith="http://"), False),
+    (check({"$var": "connectorParameters.count"}, gt="2"), True),
+    (check("10px", gt="9"), True),
+    (check("b", gt="a"), False),
+    (check({"$var": "credentials.apiKey"}, contains="K-1"), True),
+    (check({"$var": "connectorParameters.region"}, noneOf=["us"]), True),
+    (check({"$var": "connectorParameters.region"}, doesNotContain="u"), False),
     (check({"$var": "credentials.apiKey"}, **{"is": {"$var": "credentials.apiKey"}}), True),
-    ({"$eval": {"value": {"$var": "connectorParameters.region"}, "is": "eu"}}, True),
-    ({"$eval": {"value": {"$var": "connectorParameters.region"}, "is": "eu", "startsWith": "x"}}, False),
-    ({"$eval": {"value": {"$var": "credentials.token"}}}, True),
-    ({"$eval": {"$var": "credentials.zero"}}, False),
     ({"$and": [True, {"$var": "credentials.apiKey"}, []]}, True),
     ({"$and": [True, {"$var": "credentials.empty"}]}, False),
-    ({"$and": []}, True),
+    ({"$and": [None, True]}, True),
     ({"$or": [0, None, {"$var": "credentials.missing"}, {}]}, True),
+    ({"$and": []}, None),
+    ({"$or": [{"$var": "credentials.missing"}]}, None),
     ({"$or": [0, "", False, None]}, False),
-    ({"$or": []}, False),
+    ({"$or": [None, 0]}, False),
     ({"$or": [{"$eval": {"$var": "state"}, "is": "st-1"}, {"$var": "nope"}]}, True),
 ])
-def test_conditions(condition: Any, expected: bool) -> None:
+def test_conditions(condition: Any, expected: bool | None) -> None:
     assert evaluate(condition) is expected
 
 
 def test_eval_with_nan_is_not_ordered() -> None:
     formula = compile_mapping(check({"$var": "x"}, gt=0), source=SOURCE)
     assert formula.evaluate({"x": math.nan}) is False
-    assert compile_mapping({"$eval": {"$var": "x"}}, source=SOURCE).evaluate({"x": math.nan}) is False
 
 
 CASES = {"$case": {
@@ -290,14 +311,22 @@ CASES = {"$case": {
     (CASES, {"connectorParameters": {"region": "eu"}}, "https://eu.example.com"),
     (CASES, {"connectorParameters": {"region": "us"}}, "https://us.example.com"),
     (CASES, {}, "https://example.com"),
-    ({"x": {"$case": {"cases": [{"filter": False, "value": 1}]}}}, {}, {}),
+    ({"x": {"$case": {"cases": [{"filter": False, "value": 1}]}}}, {}, {"x": 1}),
+    ({"$case": [{"filter": {"$var": "missing"}, "value": "undefined filter matches"}]}, {}, "undefined filter matches"),
+    ({"$case": [{"filter": {"$var": "no"}, "value": 1}, {"value": "else"}]}, {"no": False}, "else"),
     ({"$case": {"cases": [{"filter": {"$var": "a"}, "value": 1}, {"filter": 1, "value": 2}]}}, {"a": ""}, 2),
     ({"$map": {"value": {"$var": "t"}, "mapping": [{"from": "a", "to": 1}, {"from": "b", "to": 2}]}}, {"t": "b"}, 2),
     ({"$map": {"value": {"$var": "t"}, "mapping": [{"from": 1, "to": "one"}], "default": "other"}}, {"t": True},
-     "other"),
+     "one"),
+    ({"$map": {"value": {"$var": "t"}, "mapping": [{"from": {"a": 1}, "to": "same"}], "default": "other"}},
+     {"t": {"a": 1, "b": 2}}, "other"),
+    ({"$map": {"value": {"$var": "t"}, "mapping": [{"from": {"a": 1, "b": 2}, "to": "same"}], "default": "other"}},
+     {"t": {"a": 1}}, "other"),
+    ({"$map": {"value": {"$var": "t"}, "mapping": [{"from": {"a": 1, "b": 2}, "to": "same"}], "default": "other"}},
+     {"t": {"b": 2, "a": 1}}, "same"),
     ({"$map": {"value": {"$var": "t"}, "mapping": [{"from": {"$var": "u"}, "to": {"$var": "u"}}]}},
      {"t": [1], "u": [1]}, [1]),
-    ({"k": {"$map": {"value": {"$var": "t"}, "mapping": [{"from": "a", "to": 1}]}}}, {"t": "z"}, {}),
+    ({"k": {"$map": {"value": {"$var": "t"}, "mapping": [{"from": "a", "to": 1}]}}}, {"t": "z"}, None),
 ])
 def test_case_and_map(mapping: Any, variables: dict[str, Any], expected: Any) -> None:
     assert evaluate(mapping, variables) == expected
@@ -327,22 +356,36 @@ def test_case_and_map(mapping: Any, variables: dict[str, Any], expected: Any) ->
     ({"a": {"$template": "${credentials.}"}}, "a.$template", "unexpected '}'"),
     ({"a": {"$template": "${" + "(" * 40 + "1" + ")" * 40 + "}"}}, "a.$template", "nested deeper than"),
     ({"a": {"$template": 5}}, "a.$template", "expects a template string"),
-    ({"list": [1, {"$bogus": 1}]}, "list[1].$bogus", "unknown formula $bogus"),
-    ({"$var": "a", "$template": "b"}, "(root)", "more than one formula key"),
+    ({"list": [1, {"$vars": 1}]}, "list[1].$vars", "unknown formula $vars (did you mean $var?)"),
+    ({"list": [{"$lookup": 1}]}, "list[0].$lookup", "needs the integration platform"),
+    ({"$var": "a", "$template": "b"}, "(root)", "$var cannot be combined with other keys ($template)"),
+    ({"a": 1, "$var": "b"}, "(root)", "formula key $var must be the object's first and only key"),
     ({"x": {"$var": "a", "other": 1}}, "x", "$var cannot be combined with other keys (other)"),
-    ({"x": {"$var": ["a"]}}, "x.$var", "expects a variable path string"),
-    ({"x": {"$var": "a..b"}}, "x.$var", "empty name in variable path"),
-    ({"x": {"$var": "a[b]"}}, "x.$var", "bad [...] in variable path"),
-    ({"x": {"$var": "a[0]b"}}, "x.$var", "unexpected 'b' in variable path"),
-    ({"x": {"$var": ""}}, "x.$var", "empty variable path"),
-    ({"x": {"$tpl": {"template": "{a}{b}", "values": {"a": 1}}}}, "x.$tpl.template", "placeholder {b} has no entry"),
-    ({"x": {"$tpl": {"template": "x", "extra": 1}}}, "x.$tpl", "unknown key 'extra'"),
-    ({"x": {"$case": {"cases": [{"value": 1}]}}}, "x.$case.cases[0]", "missing key 'filter'"),
+    ({"x": {"$var": ["a"]}}, "x.$var", "expects a locator string"),
+    ({"x": {"$var": "a[b]"}}, "x.$var", "invalid index [b]"),
+    ({"x": {"$var": "a[-1]"}}, "x.$var", "invalid index [-1]"),
+    ({"x": {"$var": "a[0"}}, "x.$var", "no closing bracket"),
+    ({"x": {"$var": "$a"}}, "x.$var", "unexpected 'a' at offset 1"),
+    ({"x": {"$var": ""}}, "x.$var", "empty locator"),
+    ({"x": {"$tpl": {"template": "x", "extra": 1}}}, "x.$tpl.extra", "unknown key 'extra'"),
+    ({"x": {"$tpl": {"template": "x", "value": 1}}}, "x.$tpl.value", "did you mean 'values'?"),
+    ({"x": {"$case": {"cases": [{"filtre": 1}]}}}, "x.$case.cases[0].filtre", "did you mean 'filter'?"),
+    ({"x": {"$case": {"cases": ["a"]}}}, "x.$case.cases[0]", "expects an object"),
+    ({"x": {"$case": {"cases": [{"filter": [{"field": "a"}]}]}}}, "x.$case.cases[0].filter", "legacy list form"),
     ({"x": {"$case": {"cases": {}}}}, "x.$case.cases", "expects a list"),
-    ({"x": {"$map": {"value": 1}}}, "x.$map", "missing key 'mapping'"),
+    ({"x": {"$case": "a"}}, "x.$case", "expects an object with keys cases"),
+    ({"x": {"$map": {"value": 1, "mappings": []}}}, "x.$map.mappings", "did you mean 'mapping'?"),
     ({"x": {"$map": {"value": 1, "mapping": [{"from": 1}]}}}, "x.$map.mapping[0]", "missing key 'to'"),
+    ({"x": {"$map": {"value": 1, "mapping": {}}}}, "x.$map.mapping", "expects a list"),
     ({"x": {"$eval": 1, "bigger": 2}}, "x.bigger", "unknown $eval operator 'bigger'"),
-    ({"x": {"$eval": {"value": 1, "bigger": 2}}}, "x.$eval.bigger", "unknown $eval operator 'bigger'"),
+    ({"x": {"$eval": 1, "iss": 2}}, "x.iss", "did you mean is?"),
+    ({"x": {"$eval": {"value": 1, "is": 2}}}, "x", "$eval needs an operator"),
+    ({"x": {"$eval": 1, "gt": 2, "lt": 3}}, "x", "$eval takes one operator, got gt, lt"),
+    ({"x": {"$jsonata": "(("}}, "x.$jsonata", "JSONata does not parse"),
+    ({"x": {"$jsonata": ""}}, "x.$jsonata", "empty string"),
+    ({"x": {"$iterate": None}}, "x.$iterate", "expects an object with keys source, item"),
+    ({"x": {"$concat": {"values": "abc"}}}, "x.$concat.values", "expects a list"),
+    ({"x": {"$mergeObjects": {"a": 1}}}, "x.$mergeObjects", "expects a list"),
     ({"x": {"$and": {"a": 1}}}, "x.$and", "expects a list"),
     ({"x": {"$firstNotEmpty": "a"}}, "x.$firstNotEmpty", "expects a list"),
     ({"x": {"$concat": "a"}}, "x.$concat", "expects a list"),
@@ -352,7 +395,7 @@ def test_case_and_map(mapping: Any, variables: dict[str, Any], expected: Any) ->
     ({"x": {1: "a"}}, "x", "object keys must be strings"),
     ({"x": float("nan")}, "x", "unsupported value of type float"),
     ({"x": {"$plain": {"y": {1, 2}}}}, "x.$plain.y", "unsupported value of type set"),
-    ({"odd.key": {"$var": 1}}, '["odd.key"].$var', "expects a variable path string"),
+    ({"odd.key": {"$var": 1}}, '["odd.key"].$var', "expects a locator string"),
 ])
 def test_compile_errors_name_file_and_path(mapping: Any, where: str, problem: str) -> None:
     error = compile_error(mapping)
@@ -524,13 +567,61 @@ def test_basic_auth_matches_python_base64() -> None:
     assert result["headers"]["Authorization"] == "Basic dXNlcjpwYXNz"
 
 
+# --- the formulas new to the catalogue (the corpus compares them with the SDK case by case) ----
+
+
+@pytest.mark.parametrize(("mapping", "expected"), [
+    ({"$domainFromEmail": "ann@example.org"}, "example.org"),
+    ({"$domainFromEmail": "a@b@c"}, None),
+    ({"$extractDate": "2024-03-05T23:30:00-02:00"}, "2024-03-06"),
+    ({"$extractTime": "2024-03-05T23:30:00-02:00"}, "01:30:00"),
+    ({"$extractDate": "yesterday"}, None),
+    ({"$firstName": "Ludwig van Beethoven"}, "Ludwig"),
+    ({"$lastName": "Ludwig van Beethoven"}, "van Beethoven"),
+    ({"$lastName": "Cher"}, "Cher"),
+    ({"$firstName": "Cher"}, None),
+    ({"$record": {"id": "r-1", "name": "x"}}, "r-1"),
+    ({"$formula": {"key": {"$var": "credentials.apiKey"}, "gone": {"$var": "nope"}, "empty": {}}},
+     {"key": "k-123", "empty": {}}),
+    ({"a": {"$var": "credentials.apiKey"}, "b": {"$copy": "a"}}, {"a": "k-123", "b": "k-123"}),
+    ({"a": 1, "b": {"$copy": "nowhere"}}, {"a": 1}),
+    ({"$jsonata": "$uppercase(credentials.apiKey) & '/' & connectorParameters.count"}, "K-123/3"),
+    ({"$jsonata": "connectorParameters.scopes[0]"}, "read"),
+    ({"k": {"$jsonata": "nothing.here"}}, None),
+])
+def test_new_formulas(mapping: Any, expected: Any) -> None:
+    assert evaluate(mapping) == expected
+
+
+def test_jsonata_runs_bounded_and_fails_to_undefined() -> None:
+    endless = compile_mapping({"k": {"$jsonata": "($f := function($n) { $f($n + 1) }; $f(0))"}, "z": 1}, source=SOURCE)
+    assert endless.evaluate({}) == {"z": 1}
+    slow = compile_mapping({"k": {"$jsonata": "$count([1..100000000])"}, "z": 1}, source=SOURCE)
+    assert slow.evaluate({}) == {"z": 1}
+
+
+def test_copy_of_a_subtree_holding_a_copy_is_invalid_input() -> None:
+    in_order = compile_mapping({"a": {"x": 1, "y": {"$copy": "a.x"}}, "b": {"$copy": "a"}}, source=SOURCE)
+    assert in_order.evaluate({}) == {"a": {"x": 1, "y": 1}, "b": {"x": 1, "y": 1}}
+    formula = compile_mapping({"b": {"$copy": "a"}, "a": {"x": 1, "y": {"$copy": "a.x"}}}, source=SOURCE)
+    with pytest.raises(InvalidInput, match="contains a \\$copy"):
+        formula.evaluate({})
+
+
+def test_iterate_sees_only_item_index_and_parent() -> None:
+    mapping = {"$iterate": {"source": ["a"], "item": {"v": {"$var": "item"}, "k": {"$var": "credentials.apiKey"},
+                                                       "p": {"$var": "parent.credentials.apiKey"}}}}
+    assert evaluate(mapping) == [{"v": "a", "p": "k-123"}]
+
+
 # --- property test: any input gives a value or an ExecutorError, quickly ------------------------
 
 FORMULA_KEYS = ["$var", "$template", "$tpl", "$concat", "$firstNotEmpty", "$case", "$map", "$eval", "$and",
-                "$or", "$plain", "$mergeObjects", "$iterate", "$bogus", "$"]
+                "$or", "$plain", "$mergeObjects", "$iterate", "$bogus", "$", "$formula", "$jsonata", "$copy",
+                "$record", "$domainFromEmail", "$extractDate", "$extractTime", "$firstName", "$lastName"]
 ARG_KEYS = ["value", "values", "template", "delimiter", "cases", "filter", "default", "mapping", "from", "to",
             "source", "item", "is", "isNot", "isEmpty", "isNotEmpty", "contains", "oneOf", "gt", "gte", "lt",
-            "lte", "startsWith", "endsWith"]
+            "lte", "noneOf", "doesNotContain", "id", "$eval"]
 FRAGMENTS = ["${", "}", "$.", "credentials", "connectorParameters", "item", "index", ".", "apiKey", "[0]",
              "['a']", "[", "]", "'", '"', "\\", "+", "??", "||", "&&", "(", ")", ",", "base64", "json", "lower",
              "encodeURIComponent", "nope", " ", "1", "2.5e3", "true", "null", "undefined", "{", "{a}", "-", "é"]
@@ -610,3 +701,13 @@ def test_long_templates_compile_in_linear_time() -> None:
 
 def _has_nan(value: Any) -> bool:
     return "NaN" in json.dumps(value)
+
+
+def test_jsonata_leaves_the_interpreter_recursion_limit_alone() -> None:
+    """jsonata-python raises it to 10,000 on import; deep recursion in a lane thread then segfaulted."""
+    import subprocess
+    import sys
+
+    code = ("import sys; before = sys.getrecursionlimit(); from executor.formulas import compile_mapping; "
+            "compile_mapping({'$jsonata': 'a'}, source='x').evaluate({'a': 1}); print(before == sys.getrecursionlimit())")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"

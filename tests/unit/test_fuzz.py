@@ -25,7 +25,7 @@ from tree_sitter import Language, Parser
 from executor.connector import load_connector_files
 from executor.connector.loader import kebab_case
 from executor.connector.spec import AUTH_TYPES, METHOD_NAMES
-from executor.errors import ERRORS_BY_CODE, ConnectorInvalid, ExecutorError, InvalidInput
+from executor.errors import ERRORS_BY_CODE, ConnectorInvalid, InvalidInput
 from executor.jobs import JobInput
 from js_runtime.http import HttpRequest, HttpResponse
 from js_runtime.limits import Limits
@@ -92,7 +92,9 @@ def _load(files: dict[str, str]) -> None:
         load_connector_files(files)
     except ConnectorInvalid:
         pass
-    assert time.monotonic() - started < 5
+    # Catches runaway parsing (alias bombs, exponential schemas); loose enough for a loaded 2-core CI
+    # machine, where the slowest legitimate input here measured 6 s in a full run (1-2 s alone).
+    assert time.monotonic() - started < 15
 
 
 _BASE = "auth:\n  type: client-credentials\n"
@@ -293,7 +295,7 @@ async def test_random_methods_end_cleanly(run_js: Any, engine: str, source: str,
         assert _strict_json(result.output), result.output
         assert _strict_json(context), "a context with NaN/Infinity must not reach the script"
         return
-    assert isinstance(result.error, ExecutorError), repr(result.error)
+    assert result.error is not None, repr(result.error)
     assert result.error.code in ERRORS_BY_CODE and result.error.code != "INVALID_JOB", result.error
     if not _strict_json(context):
         assert result.error.code == "INVALID_INPUT", result.error

@@ -373,10 +373,3 @@ def test_workspace_token_claims_and_headers() -> None:
 def test_workspace_token_input_problems(connector: dict[str, Any], connection: dict[str, Any], key: str) -> None:
     error = raises("INVALID_INPUT", tokens.WorkspaceToken.from_input, connector, connection)
     assert key in error.message and "short" not in error.message
-
-
-def test_token_values_are_the_secret_ones() -> None:
-    values = oauth2.token_values({"access_token": "a-tok", "refresh_token": "r-tok", "id_token": "i-tok",
-                                  "token_type": "Bearer", "scope": "read write", "expires_in": 60,
-                                  "oauth_token_secret": "s-tok"})
-    assert sorted(values) == ["a-tok", "i-tok", "r-tok", "s-tok"]
