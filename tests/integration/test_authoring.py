@@ -61,7 +61,8 @@ def test_check_reports_every_problem_of_a_broken_connector_in_one_run(tmp_path: 
     assert "error: auth/test.js:2:3: syntax error: JavaScript does not parse" in out
     assert "auth/make-api-client.map.yml:" in out and "YAML does not parse" in out
     assert "error: auth/refresh-credentials.js:1: cannot import module 'fs': connector code may import files" in out
-    assert "auth.disconnect.implementationType: expected 'javascript' or 'mapping', got 'typescript'" in out
+    assert ("auth.disconnect.implementationType: expected one of javascript, mapping, rest-api-mapping, not-supported,"
+            " got 'typescript' (did you mean javascript?)") in out
     assert "auth/eu/get-credentials-from-connection-parameters.js: missing" in out
     assert "an oauth2 connector needs getOAuthConfig" in out
     assert "warning: auth/get-token-dat.js: no method slot in spec.yml reads this file " \
