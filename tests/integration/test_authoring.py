@@ -209,3 +209,16 @@ async def test_serve_reload_applies_an_edit_to_the_next_job(tmp_path: Path) -> N
         await asyncio.wait_for(serve.process.wait(), 15)
         assert serve._reader is not None
         await serve._reader
+
+
+def test_unknown_spec_keys_are_warned_about_by_run_and_check(tmp_path: Path) -> None:
+    connector = write(tmp_path / "c", {
+        "spec.yml": "key: c\nnmae: typo\nauth:\n  type: client-credentials\n  test: {implementationType: javascript}\n",
+        "auth/test.js": "export default () => true\n",
+    })
+    run = cli("run", str(connector), "test")
+    assert run.returncode == 0, run.stderr
+    assert "warning: spec.yml: nmae: unknown key, ignored (did you mean name?)" in run.stderr
+    check = cli("check", str(connector))
+    assert check.returncode == 0, check.stdout
+    assert check.stdout.count("nmae: unknown key") == 1
