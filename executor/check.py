@@ -64,10 +64,13 @@ def check_connector(path: Path) -> list[Problem]:
     if files is not None:
         _check_spec(files, problems)
         try:
-            load_connector_dir(path)
+            connector = load_connector_dir(path)
         except ConnectorInvalid as exc:
             if not any(exc.message in p.message for p in problems if p.level == "error"):
                 problems.append(Problem("error", exc.message))
+        else:  # what the loader accepts but warns about (unknown spec keys, with "did you mean")
+            problems.extend(Problem("warning", warning) for warning in connector.warnings
+                            if not any(warning in p.message for p in problems))
     order = {"error": 0, "warning": 1, "note": 2}
     return sorted(problems, key=lambda p: order[p.level])
 

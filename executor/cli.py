@@ -201,6 +201,8 @@ def check_method(connector: Connector, method: str, auth_option: str | None) -> 
 async def _run(args: argparse.Namespace) -> int:
     try:
         connector = load_connector_dir(args.connector_dir)
+        for warning in connector.warnings:
+            warn(warning)
         job_input = read_input(args.input)
         check_method(connector, args.method, args.auth_option)
     except (ConnectorInvalid, InvalidInput) as exc:

@@ -397,6 +397,15 @@ def spelling_pattern(spellings_of: Iterable[str], *, short: Iterable[str] = ()) 
     return re.compile("|".join(parts)) if parts else None
 
 
+def pem_parts(value: str) -> list[str]:
+    """For a PEM key (a service account's private key in the credentials): each base64 line of its
+    body and the body joined (the DER as base64), which a script may log or throw on their own."""
+    if "-----BEGIN" not in value:
+        return []
+    lines = [line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("-----")]
+    return [*(line for line in lines if len(line) >= 16), "".join(lines)] if lines else []
+
+
 @dataclass(frozen=True)
 class Secrets:
     """The secret values of one job (longest first), and their redaction."""
@@ -419,6 +428,7 @@ class Secrets:
                 (long_forms if len(form) >= SHORT_SECRET else short_forms).add(form)
             if len(value) >= SHORT_SECRET:  # a Basic header built in a script and never sent
                 long_forms.update(core for core in base64_cores(value) if len(core) >= SHORT_SECRET)
+            long_forms.update(pem_parts(value))
         return spelling_pattern(long_forms, short=short_forms)
 
     def redact(self, text: str) -> str:

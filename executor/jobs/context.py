@@ -18,6 +18,7 @@ from executor.jobs.auth_type import AuthType
 from executor.jobs.input import JobInput
 from executor.secrets import Secrets, credential_values, declared_public
 from executor.transport.edge import JobEdge
+from js_runtime.crypto_service import crypto_service
 from js_runtime.engine import EngineKind
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
@@ -41,6 +42,9 @@ class JobContext:
     trace: Trace = field(default_factory=Trace)
     credentials: dict[str, Any] | None = None
     credentials_changed: bool = False
+
+    def _learn_secrets(self, values: list[str]) -> None:
+        self.secrets = self.secrets.with_values(values)
 
     def all_secrets(self) -> Secrets:
         """The job's secrets, including those learned from its traffic so far (read only now: most
@@ -89,7 +93,10 @@ class JobContext:
             assert impl.mapping is not None
             return impl.mapping.evaluate(context)
         assert impl.module is not None
-        call = MethodCall(impl.module, impl.name, context, services or {}, objects)
+        # Keys a script imports through crypto.subtle become secrets of the job (the caller's own
+        # services win: a test may pass its own crypto service).
+        services = {"crypto": crypto_service(self._learn_secrets), **(services or {})}
+        call = MethodCall(impl.module, impl.name, context, services, objects)
         return await run_method(call, engine=self.engine, send=self.edge.send,
                                 limits=self.limits.with_timeout(self.remaining()),
                                 trace=self.trace, lanes=self.lanes)

@@ -101,8 +101,18 @@ def parse_json(raw: bytes) -> Any:
 
 
 async def list_connectors(request: web.Request) -> web.Response:
-    """GET /v1/connectors: keys, names, auth types and options of the loaded connectors."""
-    return web.json_response({"connectors": request.app[SERVICE].registry.describe_all()})
+    """GET /v1/connectors[?connectorParameters=JSON]: keys, names, auth types and options of the loaded
+    connectors; each option says whether it is `enabled` for those connector parameters (default {})."""
+    raw = request.query.get("connectorParameters")
+    parameters: Any = {}
+    if raw is not None:
+        try:
+            parameters = json.loads(raw)
+        except (ValueError, RecursionError):
+            parameters = None
+        if not isinstance(parameters, dict):
+            raise ApiError(400, "INVALID_INPUT", "connectorParameters must be a JSON object")
+    return web.json_response({"connectors": request.app[SERVICE].registry.describe_all(parameters)})
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from executor.connector import Connector, load_connector_dir, load_connector_files
-from executor.errors import ConnectorInvalid
+from executor.errors import ConnectorInvalid, ExecutorError
 
 MAX_INLINE_FILE_BYTES = 256 * 1024  # real specs and method files are a few KB
 IN_THREAD_BYTES = 32 * 1024  # parsed at once on a thread: milliseconds
@@ -76,17 +76,25 @@ def files_digest(files: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(files, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def describe(connector: Connector) -> dict[str, Any]:
-    """What GET /v1/connectors says about one connector."""
+def describe(connector: Connector, connector_parameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What GET /v1/connectors says about one connector; `enabled` per option for these parameters."""
     auth = connector.auth
+    enabled = _enabled_options(connector, connector_parameters or {})
     return {
         "key": connector.key,
         "name": connector.name,
         "authType": auth.type,
         "title": auth.title,
-        "options": [{"key": key, "type": option.type, "title": option.title}
+        "options": [{"key": key, "type": option.type, "title": option.title, "enabled": key in enabled}
                     for key, option in auth.options.items()],
     }
+
+
+def _enabled_options(connector: Connector, connector_parameters: Mapping[str, Any]) -> set[str]:
+    try:
+        return set(connector.enabled_options(connector_parameters))
+    except ExecutorError:  # an `enabled` formula that fails on these parameters enables nothing
+        return set()
 
 
 class ConnectorRegistry:
@@ -161,10 +169,10 @@ class ConnectorRegistry:
         """Stop the parser threads (a parse still running finishes first, on its own)."""
         self._parser.shutdown(wait=False, cancel_futures=True)
 
-    def describe_all(self) -> list[dict[str, Any]]:
+    def describe_all(self, connector_parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every named connector, sorted by key."""
         self._refresh()
-        return [describe(self._named[key]) for key in sorted(self._named)]
+        return [describe(self._named[key], connector_parameters) for key in sorted(self._named)]
 
 
 def _parse_files(files: dict[str, str]) -> Connector | str:

@@ -121,8 +121,9 @@ ERROR_BODY_SCHEMA: dict[str, Any] = {
 
 _AUTH_OPTION_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["key", "type"],
-    "properties": {"key": {"type": "string"}, "type": {"type": "string"}, "title": _STRING_OR_NULL},
+    "required": ["key", "type", "enabled"],
+    "properties": {"key": {"type": "string"}, "type": {"type": "string"}, "title": _STRING_OR_NULL,
+                   "enabled": {"type": "boolean", "description": "enabled for the connectorParameters given"}},
 }
 
 CONNECTORS_SCHEMA: dict[str, Any] = {
@@ -220,9 +221,14 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": {
             "/v1/jobs": {"post": _post_jobs()},
-            "/v1/connectors": {"get": _get("listConnectors", "The connectors the server loaded",
-                                           {"200": _json("ConnectorList", "Keys, names, auth types, options.")},
-                                           secured=True)},
+            "/v1/connectors": {"get": {**_get("listConnectors", "The connectors the server loaded", {
+                "200": _json("ConnectorList", "Keys, names, auth types, options (enabled or not)."),
+                "400": _json("Error", "connectorParameters is not a JSON object."),
+            }, secured=True), "parameters": [{
+                "name": "connectorParameters", "in": "query", "required": False,
+                "description": "A JSON object: the connector parameters options' `enabled` formulas are evaluated with",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }]}},
             "/healthz": {"get": _get("health", "Liveness: the process serves HTTP",
                                      {"200": _json("Status", "Alive.")})},
             "/readyz": {"get": _get("ready", "Readiness: workers up, not saturated, not stopping", {

@@ -406,3 +406,25 @@ def test_a_job_not_using_crypto_does_not_load_it():
 async def test_crypto_global_is_absent_when_not_mentioned(run_js):
     result = await run_js("exports.run = () => typeof globalThis['cry' + 'pto'];")
     assert result.output == "undefined"
+
+
+async def test_a_key_imported_through_subtle_is_redacted_from_the_jobs_error(run_connector):
+    # The key comes from the script itself (not from the job's input): only the crypto service knows
+    # it is key material, so only its hook can make it a secret of the job.
+    pem = _pkcs8(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    body = "".join(pem.splitlines()[1:-1])
+    source = f"""export default async () => {{
+      const body = '{body}';
+      const der = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+      await crypto.subtle.importKey('pkcs8', der, {{ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }}, false, ['sign']);
+      throw new Error('could not use ' + body.slice(64, 128));
+    }};
+    """
+    files = {"spec.yml": "key: k\nauth:\n  type: client-credentials\n  test: {implementationType: javascript}\n",
+             "auth/test.js": source}
+    result = await run_connector(files, "test", {"credentials": {}})
+    assert result.error is not None and result.error.code == "SCRIPT_ERROR"
+    message = result.error.message
+    assert "could not use" in message
+    assert body[64:128] not in message
+    assert "[REDACTED]" in message

@@ -61,7 +61,8 @@ def test_check_reports_every_problem_of_a_broken_connector_in_one_run(tmp_path: 
     assert "error: auth/test.js:2:3: syntax error: JavaScript does not parse" in out
     assert "auth/make-api-client.map.yml:" in out and "YAML does not parse" in out
     assert "error: auth/refresh-credentials.js:1: cannot import module 'fs': connector code may import files" in out
-    assert "auth.disconnect.implementationType: expected 'javascript' or 'mapping', got 'typescript'" in out
+    assert ("auth.disconnect.implementationType: expected one of javascript, mapping, rest-api-mapping, not-supported,"
+            " got 'typescript' (did you mean javascript?)") in out
     assert "auth/eu/get-credentials-from-connection-parameters.js: missing" in out
     assert "an oauth2 connector needs getOAuthConfig" in out
     assert "warning: auth/get-token-dat.js: no method slot in spec.yml reads this file " \
@@ -208,3 +209,16 @@ async def test_serve_reload_applies_an_edit_to_the_next_job(tmp_path: Path) -> N
         await asyncio.wait_for(serve.process.wait(), 15)
         assert serve._reader is not None
         await serve._reader
+
+
+def test_unknown_spec_keys_are_warned_about_by_run_and_check(tmp_path: Path) -> None:
+    connector = write(tmp_path / "c", {
+        "spec.yml": "key: c\nnmae: typo\nauth:\n  type: client-credentials\n  test: {implementationType: javascript}\n",
+        "auth/test.js": "export default () => true\n",
+    })
+    run = cli("run", str(connector), "test")
+    assert run.returncode == 0, run.stderr
+    assert "warning: spec.yml: nmae: unknown key, ignored (did you mean name?)" in run.stderr
+    check = cli("check", str(connector))
+    assert check.returncode == 0, check.stdout
+    assert check.stdout.count("nmae: unknown key") == 1

@@ -8,8 +8,10 @@ import copy
 import io
 import json
 import os
+import shutil
 import signal
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -268,8 +270,29 @@ async def test_list_connectors(svc: Service) -> None:
     assert status == 200
     assert body == {"connectors": [{
         "key": "demo", "name": "Demo API", "authType": "client-credentials", "title": "API key",
-        "options": [{"key": "sandbox", "type": "client-credentials", "title": "Sandbox"}],
+        "options": [{"key": "sandbox", "type": "client-credentials", "title": "Sandbox", "enabled": True}],
     }]}
+
+
+async def test_list_connectors_says_which_options_the_connector_parameters_enable(tmp_path: Path) -> None:
+    # rest-mapping-example's `oauth` option is enabled by {$eval: connectorParameters.oauthEnabled is true}
+    connectors = tmp_path / "connectors"
+    shutil.copytree(Path(__file__).parents[2] / "fixtures" / "connectors" / "rest-mapping-example",
+                    connectors / "rest-mapping-example")
+    service = await start_service(ServerConfig(port=0, workers=1, connectors_dir=connectors))
+    try:
+        async def options(query: str) -> dict[str, bool]:
+            status, body, _ = await service.get(f"/v1/connectors{query}")
+            assert status == 200, body
+            return {o["key"]: o["enabled"] for o in body["connectors"][0]["options"]}
+
+        assert await options("") == {"key": True, "oauth": False}
+        enabled = urllib.parse.quote(json.dumps({"oauthEnabled": True}))
+        assert await options(f"?connectorParameters={enabled}") == {"key": True, "oauth": True}
+        status, body, _ = await service.get("/v1/connectors?connectorParameters=%5B1%5D")
+        assert (status, body["error"]["code"]) == (400, "INVALID_INPUT")
+    finally:
+        await stop_service(service)
 
 
 async def test_healthz_and_readyz(svc: Service) -> None:

@@ -256,3 +256,13 @@ def test_placeholders_replace_short_secrets_where_they_stand_whole() -> None:
                        "word": "tab", "pin": 4821}
     placeholders.add(["4821"])
     assert placeholders.apply({"pin": 4821}) == {"pin": "<<secret:3>>"}
+
+
+def test_each_line_of_a_pem_key_and_its_joined_body_are_redacted() -> None:
+    body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7", "VJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDu",
+            "ictGeurT8jNbvJZHtCSuYEvuNMoSfm76oqFvAp8Gy0iz5sxjZmSn"]
+    pem = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(body) + "\n-----END PRIVATE KEY-----\n"
+    secrets = Secrets().with_values([pem])
+    assert secrets.redact(f"bad line {body[1]} here") == "bad line [REDACTED] here"
+    assert "VJTUt9Us8c" not in secrets.redact("der=" + "".join(body))
+    assert secrets.redact("-----BEGIN PRIVATE KEY-----") == "-----BEGIN PRIVATE KEY-----"  # the armour is public
