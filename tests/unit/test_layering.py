@@ -3,7 +3,8 @@
 A module may import modules of its own layer and of lower ones, never of a higher one. Lowest first:
 
     js_runtime                                   the engines: knows nothing of the executor
-    executor.errors, executor.limits             the error tree and the limits value
+    executor.errors, executor.limits,            the error tree, the limits value, "did you mean"
+    executor.suggest
     executor.secrets, executor.formulas,         leaf services of a job
     executor.transport
     executor.connector                           connectors parsed from files
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("js_runtime",),
-    ("executor.errors", "executor.limits"),
+    ("executor.errors", "executor.limits", "executor.suggest"),
     ("executor.secrets", "executor.formulas", "executor.transport"),
     ("executor.connector",),
     ("executor.jobs", "executor.oauth"),
@@ -48,6 +49,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset({
     ("js_runtime.v8_engine", "executor.errors"),
     ("js_runtime.session", "executor.errors"),
     ("js_runtime.modules", "executor.errors"),
+    ("js_runtime.typescript", "executor.errors"),
     # The replay and record sub-commands are part of the command line: exit codes and result printing.
     ("executor.replay.commands", "executor.cli"),
 })

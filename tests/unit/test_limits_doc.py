@@ -44,7 +44,9 @@ def test_every_limit_is_in_the_table_with_its_value(documented: dict[str, str]) 
 def test_every_setting_of_serve_with_a_numeric_default_is_in_the_table(documented: dict[str, str]) -> None:
     config = ServerConfig()
     names = {"max_body_bytes", "max_timeout_ms", "jobs_per_worker", "queue_size", "idempotency_ttl",
-             "idempotency_max_entries", "shutdown_grace", "worker_start_timeout"}
+             "idempotency_max_entries", "shutdown_grace", "worker_start_timeout", "memory_budget_mb",
+             "lease_seconds", "refresh_retention", "header_timeout", "body_timeout", "idle_timeout",
+             "max_connections"}
     for name in names:
         assert float(documented[name]) == getattr(config, name), name
 

@@ -15,11 +15,13 @@ from js_runtime.prelude import ALL_UNITS, UNITS, prelude_source, units_for
     (("queueMicrotask",), ("timers",)),
     (("btoa",), ("web",)),
     (("Buffer",), ("web", "buffer")),
-    (("fetch",), ("timers", "web", "fetch")),
-    (("AbortController",), ("timers", "web", "fetch")),
-    (("axios",), ("timers", "web", "buffer", "fetch", "axios")),
-    (("apiClient",), ("timers", "web", "buffer", "fetch", "axios", "apiClient")),
-    (("externalApiClient", "console"), ("console", "timers", "web", "buffer", "fetch", "axios", "apiClient")),
+    (("fetch",), ("timers", "web", "net", "fetch")),
+    (("AbortController",), ("timers", "web", "net", "fetch")),
+    (("axios",), ("timers", "web", "buffer", "net", "fetch", "axios")),
+    (("crypto",), ("web", "buffer", "net", "crypto")),
+    (("apiClient",), ("timers", "web", "buffer", "net", "fetch", "axios", "apiClient")),
+    (("externalApiClient", "console"),
+     ("console", "timers", "web", "buffer", "net", "fetch", "axios", "apiClient")),
 ])
 def test_a_module_gets_the_units_it_names_and_what_they_need(names: tuple[str, ...],
                                                               expected: tuple[str, ...]) -> None:
