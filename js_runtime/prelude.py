@@ -42,10 +42,12 @@ UNITS: tuple[Unit, ...] = (
     Unit("timers", ("timers.js",), TIMER_NAMES),
     Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
+    Unit("clone", ("clone.js",), frozenset({"structuredClone"}), needs=("web",)),
     Unit("buffer", ("buffer.js",), frozenset({"Buffer"}), needs=("web",)),
-    Unit("net", ("net.js",), frozenset()),  # queuing requests and service calls, for the units below
+    Unit("net", ("net.js",), frozenset()),
+    Unit("eventTarget", ("event_target.js",), frozenset({"EventTarget", "Event", "CustomEvent"})),  # queuing requests and service calls, for the units below
     Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
-                                            "AbortSignal"}), needs=("web", "timers", "net")),
+                                            "AbortSignal"}), needs=("web", "timers", "net", "eventTarget")),
     # axios hands arraybuffer responses over as a Buffer, as in Node
     Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
     # 'crypto' is both the Web Crypto global and the module name (require('crypto'), 'node:crypto')

@@ -261,7 +261,7 @@ UNIT_GLOBALS = {
     "fetch", "Headers", "Request", "Response", "AbortController", "AbortSignal", "URL", "URLSearchParams",
     "Buffer", "TextEncoder", "TextDecoder", "atob", "btoa", "DOMException",
     "console", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",
-    "queueMicrotask",
+    "queueMicrotask", "structuredClone", "EventTarget", "Event", "CustomEvent",
 }
 CORE_GLOBALS = {"__ce"}
 ECMASCRIPT_GLOBALS = {
