@@ -48,6 +48,24 @@ const numbersMany = (count, seed) => { const r = prng(seed); const out = [];
     else out.push([err(() => buf[pick(r, VAR_WRITES)](pick(r, NUMS), off, pick(r, [1, 2, 3, 4, 5, 6, 7]))), buf.toString('hex')]);
   }
   return __digest(out); };
+const LABELS = ['latin1', 'windows-1252', 'ascii', 'ISO-8859-1', ' us-ascii ', 'utf-16le', 'utf-16', 'ucs-2', 'UTF-16BE',
+  'utf-8', 'unicode-1-1-utf-8', 'l1', 'cp1252'];
+const decodeMany = (count, seed) => { const r = prng(seed); const out = [];
+  for (let i = 0; i < count; i++) {
+    const label = pick(r, LABELS);
+    const fatal = r() < 0.3, ignoreBOM = r() < 0.3;
+    const d = new TextDecoder(label, { fatal, ignoreBOM });
+    const chunks = Array.from({ length: 1 + Math.floor(r() * 3) }, () =>
+      new Uint8Array(Array.from({ length: Math.floor(r() * 7) }, () => pick(r, [0x41, 0xff, 0xfe, 0x00, 0xd8, 0xdc, 0x80, 0x9d, 0xe9, 0xef, 0xbb, 0xbf, 0x20, 0xac]))));
+    // a decoder is not used again after a fatal error (its state then differs: docs/globals.md)
+    const results = [];
+    for (let j = 0; j < chunks.length; j++) {
+      results.push(err(() => d.decode(chunks[j], { stream: j < chunks.length - 1 || r() < 0.2 })));
+      if (results[j][0] !== 'ok') break;
+    }
+    out.push([d.encoding, results]);
+  }
+  return __digest(out); };
 """
 
 CORPUS = Corpus(
@@ -64,6 +82,13 @@ CORPUS = Corpus(
         ("numbers-named", "(() => { const b = Buffer.alloc(16); b.writeUInt32BE(0xdeadbeef, 0); b.writeInt16LE(-2, 4); b.writeDoubleLE(Math.PI, 6); b.writeUIntBE(0x123456789a, 0, 5); return [b.readUInt32BE(0), b.readInt16LE(4), b.readDoubleLE(6), b.readUIntBE(0, 5), b.readIntLE(0, 6), b.readBigUInt64BE(8), b.toString('hex')]; })()"),
         ("numbers-errors", "[err(() => Buffer.alloc(3).readUInt32BE(0)), err(() => Buffer.alloc(3).readUInt8(3)), err(() => Buffer.alloc(3).readUInt8(1.5)), err(() => Buffer.alloc(3).readUInt8('1')), err(() => Buffer.alloc(3).writeUInt8(256, 0)), err(() => Buffer.alloc(3).readUIntBE(0, 7)), err(() => Buffer.alloc(8).writeBigInt64LE(2n ** 63n)), err(() => Buffer.alloc(8).writeUInt32LE(2 ** 32)), err(() => Buffer.alloc(8).readUIntLE(undefined, 2))]"),
         ("swap", "(() => { const b = Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]); return [Buffer.from(b).swap16(), Buffer.from(b).swap32(), Buffer.from(b).swap64(), err(() => Buffer.from([1, 2, 3]).swap16())]; })()"),
+        ("decode-generated", "decodeMany(3000, 3)"),
+        ("decode-generated-2", "decodeMany(3000, 99)"),
+        ("decode-latin1-all-bytes", "new TextDecoder('latin1').decode(Uint8Array.from({ length: 256 }, (_, i) => i))"),
+        ("decode-utf16-pairs", "[new TextDecoder('utf-16le').decode(new Uint8Array([0xff, 0xfe, 0x3d, 0xd8, 0x00, 0xde, 0x41])), new TextDecoder('utf-16le', { ignoreBOM: true }).decode(new Uint8Array([0xff, 0xfe, 0x41, 0]))]"),
+        ("decode-utf16-stream-split-pair", "(() => { const d = new TextDecoder('utf-16le'); return [d.decode(new Uint8Array([0x3d]), { stream: true }), d.decode(new Uint8Array([0xd8, 0x00]), { stream: true }), d.decode(new Uint8Array([0xde]))]; })()"),
+        ("decode-fatal-utf16", "err(() => new TextDecoder('utf-16le', { fatal: true }).decode(new Uint8Array([0x00, 0xd8])))"),
+        ("decode-unknown-label", "err(() => new TextDecoder('koi8-r-nope'))"),
         ("static-extras", "[Buffer.of(1, 2, 3), Buffer.allocUnsafeSlow(2).length, Buffer.copyBytesFrom(new Uint16Array([1, 256, 3]), 1), Buffer.copyBytesFrom(new Uint8Array([1, 2, 3]), 1, 1), Buffer.from('hi').toLocaleString('hex')]"),
     ),
     deliberate={},
