@@ -73,7 +73,7 @@ UNITS: tuple[Unit, ...] = (
          module_only=True),
 )
 _BY_NAME = {unit.name: unit for unit in UNITS}
-CORE_HEAD = ("bridge.js",)
+CORE_HEAD = ("bridge.js", "intl.js")
 CORE_TAIL = ("bridge_end.js",)
 ALL_UNITS = tuple(unit.name for unit in UNITS)
 
