@@ -1,8 +1,8 @@
 // fetch.js: Node 20 (undici) style fetch, Headers, Request, Response, AbortController, AbortSignal.
 // Every request goes through host.request (Python); web.js provides the URL/bytes globals used here.
 // Also shares byte/body/network-error helpers with axios.js as `host.http`.
-// Deliberately omitted: streams (Response.body is always null), Blob/FormData bodies, blob(),
-// formData(), bytes(), mode/credentials/cache/integrity/keepalive, immutable header guards,
+// Blob and FormData bodies (multipart as undici encodes it) and blob()/formData() come with form_data.js.
+// Deliberately omitted: streams (Response.body is always null), multipart formData() parsing, bytes(), mode/credentials/cache/integrity/keepalive, immutable header guards,
 // original header-name case on the wire (names are sent lower-case).
 // Known differences: an invalid header value or method fails as `fetch failed` when sent, not as
 // Node's TypeError when set; a lower-case method such as 'patch' is sent upper-cased (Node sends it
@@ -214,6 +214,13 @@
     } else if (isURLSearchParams(body)) {
       type = 'application/x-www-form-urlencoded;charset=UTF-8';
       wire = textBody(body.toString());
+    } else if (host.formData && body instanceof host.formData.Blob) {
+      type = body.type || null;
+      wire = binaryBody(host.formData.bytesOf(body));
+    } else if (host.formData && body instanceof host.formData.FormData) {
+      const encoded = host.formData.encode(body, Math.floor(Math.random() * 1e11));
+      type = encoded.type;
+      wire = binaryBody(encoded.bytes);
     } else {
       wire = textBody(String(body));
     }
@@ -233,6 +240,21 @@
     get bodyUsed() { return this[STATE].bodyUsed; }
     text() { return consume(this).then(wireText); }
     json() { return consume(this).then((b) => JSON.parse(wireText(b))); }
+    blob() {  // the Blob class comes with the formData unit, which mentioning `blob` selects
+      return consume(this).then((b) => new host.formData.Blob([wireBytes(b)],
+        { type: this.headers.get('content-type') || '' }));
+    }
+    formData() {  // urlencoded bodies; multipart parsing is not offered (rejects with a TypeError)
+      return consume(this).then((b) => {
+        const type = this.headers.get('content-type') || '';
+        if (!/^application\/x-www-form-urlencoded/i.test(type)) {
+          throw new TypeError('Response.formData: only application/x-www-form-urlencoded bodies are supported');
+        }
+        const form = new host.formData.FormData();
+        for (const [k, v] of new URLSearchParams(wireText(b))) form.append(k, v);
+        return form;
+      });
+    }
     arrayBuffer() {
       return consume(this).then((b) => {
         const bytes = wireBytes(b);

@@ -743,7 +743,7 @@
     },
     href: serializeURL,
   };
-  host.bytes = { nodeError, argType, codesToString, latin1Bytes, binaryBytes, utf8Encode, utf8Decode, utf8Cut,
+  host.bytes = { nodeError, argType, concatBytes, codesToString, latin1Bytes, binaryBytes, utf8Encode, utf8Decode, utf8Cut,
     utf8Length, base64Encode, base64Decode, hexDecode, toHex };
   const globals = { URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, DOMException };
   for (const name of Object.keys(globals)) host.defineGlobal(name, globals[name]);

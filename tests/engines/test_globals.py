@@ -3,7 +3,9 @@ refusal; hostile structuredClone and console use; and what a job not using the n
 
 from __future__ import annotations
 
+import email.policy
 import re
+from email.parser import BytesParser
 
 import pytest
 from support.globals_doc import DOC, documented_globals
@@ -107,3 +109,43 @@ def test_a_job_not_using_the_new_units_compiles_none_of_them():
     assert "bufferNumbers" in prelude.units_for({"readUInt32BE"})
     assert prelude.units_for({"structuredClone"}) == ("web", "clone")
     assert "intl.js" in prelude.prelude_source(())
+
+
+async def test_fetch_uploads_a_form_data_with_a_blob_as_multipart(run_js, api_server):
+    seen: dict[str, object] = {}
+
+    async def upload(request):  # type: ignore[no-untyped-def]
+        from aiohttp import web
+        # the recording server has read the body already: parsed by the standard library's MIME parser
+        raw = b"Content-Type: " + request.headers["Content-Type"].encode() + b"\r\n\r\n" + await request.read()
+        for part in BytesParser(policy=email.policy.HTTP).parsebytes(raw).iter_parts():
+            seen[part.get_param("name", header="content-disposition")] = (
+                part.get_filename(), part["Content-Type"], part.get_payload(decode=True))
+        return web.json_response({"ok": True})
+    api_server.routes[("POST", "/upload")] = upload
+    result = await run_js(f"""module.exports = async () => {{
+      const form = new FormData();
+      form.append('title', 'a report\\nline 2');
+      form.append('file', new Blob([new Uint8Array([0, 1, 254, 255]), 'tail'], {{ type: 'application/pdf' }}), 'r.pdf');
+      const res = await fetch('{api_server.base}/upload', {{ method: 'POST', body: form }});
+      return res.json();
+    }};""")
+    assert result.error is None, (result.error, api_server.received[0].body[:600])
+    assert result.output == {"ok": True}
+    assert seen == {"title": (None, None, b"a report\r\nline 2"),
+                    "file": ("r.pdf", "application/pdf", b"\x00\x01\xfe\xfftail")}
+    assert api_server.received[0].headers["Content-Type"].startswith("multipart/form-data; boundary=----formdata-undici-0")
+
+
+@pytest.mark.parametrize("build", [
+    "const form = new FormData(); for (let i = 0; ; i++) form.append('f' + i, new Blob([chunk, chunk, chunk, chunk]));",
+    "new Blob(Array(100).fill(chunk));",
+])
+async def test_form_data_or_blob_past_the_cap_fails_clearly(run_js, build):
+    # Blob bytes live in ArrayBuffers, outside V8's heap limit: the shim caps them at the heap limit
+    result = await run_js(f"""module.exports = () => {{
+      const chunk = 'x'.repeat(1 << 20);
+      try {{ {build} }} catch (e) {{ return [e.name, e.code]; }}
+    }};""", limits=Limits(timeout=20))
+    assert result.error is None, result.error
+    assert result.output == ["RangeError", "ERR_BLOB_TOO_LARGE"]
