@@ -37,15 +37,28 @@ class Unit:
 TIMER_NAMES = frozenset({"setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval",
                          "clearImmediate", "queueMicrotask"})
 
+BUFFER_NUMBER_METHODS = frozenset(
+    [f"{op}{kind}{bits}{end}" for op in ("read", "write") for kind in ("UInt", "Uint", "Int")
+     for bits, ends in (("8", ("",)), ("16", ("LE", "BE")), ("32", ("LE", "BE"))) for end in ends]
+    + [f"{op}{kind}{end}" for op in ("read", "write") for end in ("LE", "BE")
+       for kind in ("UInt", "Uint", "Int", "Float", "Double", "BigUInt64", "BigUint64", "BigInt64")]
+    + ["swap16", "swap32", "swap64"])
+
 UNITS: tuple[Unit, ...] = (
     Unit("console", ("console.js",), frozenset({"console"})),
     Unit("timers", ("timers.js",), TIMER_NAMES),
     Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
+    # Blob/File/FormData; `blob`/`formData` select it too, for Response#blob() and Response#formData()
+    Unit("formData", ("form_data.js",), frozenset({"Blob", "File", "FormData", "blob", "formData"}), needs=("web",)),
+    Unit("clone", ("clone.js",), frozenset({"structuredClone"}), needs=("web",)),
     Unit("buffer", ("buffer.js",), frozenset({"Buffer"}), needs=("web",)),
+    # Buffer's numeric helpers, selected by their own names (a job using Buffer without them skips them)
+    Unit("bufferNumbers", ("buffer_numbers.js",), BUFFER_NUMBER_METHODS, needs=("buffer",)),
     Unit("net", ("net.js",), frozenset()),  # queuing requests and service calls, for the units below
+    Unit("eventTarget", ("event_target.js",), frozenset({"EventTarget", "Event", "CustomEvent"})),
     Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
-                                            "AbortSignal"}), needs=("web", "timers", "net")),
+                                            "AbortSignal"}), needs=("web", "timers", "net", "eventTarget")),
     # axios hands arraybuffer responses over as a Buffer, as in Node
     Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
     # 'crypto' is both the Web Crypto global and the module name (require('crypto'), 'node:crypto')
@@ -62,7 +75,7 @@ UNITS: tuple[Unit, ...] = (
          module_only=True),
 )
 _BY_NAME = {unit.name: unit for unit in UNITS}
-CORE_HEAD = ("bridge.js",)
+CORE_HEAD = ("bridge.js", "intl.js")
 CORE_TAIL = ("bridge_end.js",)
 ALL_UNITS = tuple(unit.name for unit in UNITS)
 

@@ -1,5 +1,6 @@
 // Node's Buffer (the commonly used subset, Node v20 semantics), on web.js's byte helpers.
-// Deliberately omitted: the numeric read/write helpers, string indexOf/includes, swap* and pooling.
+// indexOf/lastIndexOf/includes search for numbers, strings (in any encoding) and bytes as Node's
+// native code does. The numeric read/write helpers are buffer_numbers.js. Omitted: pooling.
 {
   const { nodeError, argType, codesToString, latin1Bytes, binaryBytes, utf8Encode, utf8Decode, utf8Cut,
     utf8Length, base64Encode, base64Decode, hexDecode, toHex } = host.bytes;
@@ -67,6 +68,17 @@
       const message = 'The value of "size" is out of range. It must be >= 0 && <= 4294967296. Received ' + size;
       throw nodeError(RangeError, 'ERR_OUT_OF_RANGE', message);
     }
+    static allocUnsafeSlow(size) { return Buffer.allocUnsafe(size); }
+    static copyBytesFrom(view, offset, length) {
+      if (!ArrayBuffer.isView(view) || view instanceof DataView) {
+        throw argType('"view" argument must be an instance of TypedArray', view);
+      }
+      const size = view.BYTES_PER_ELEMENT;
+      const start = offset === undefined ? 0 : Math.min(+offset, view.length);
+      const end = length === undefined ? view.length : Math.min(start + +length, view.length);
+      const bytes = new Uint8Array(view.buffer, view.byteOffset + start * size, Math.max(0, end - start) * size);
+      return fromArrayLike(bytes);
+    }
     static isBuffer(value) { return value instanceof Buffer; }
     static isEncoding(enc) { return typeof enc === 'string' && enc !== '' && !!ENCODINGS[enc.toLowerCase()]; }
     static byteLength(s, encoding) {
@@ -112,6 +124,10 @@
       return compareBytes(this, target);
     }
     slice(start, end) { return this.subarray(start, end); }
+    toLocaleString(encoding, start, end) { return this.toString(encoding, start, end); }
+    indexOf(value, byteOffset, encoding) { return searchBytes(this, value, byteOffset, encoding, true); }
+    lastIndexOf(value, byteOffset, encoding) { return searchBytes(this, value, byteOffset, encoding, false); }
+    includes(value, byteOffset, encoding) { return searchBytes(this, value, byteOffset, encoding, true) !== -1; }
     write(s, offset = 0, length = undefined, encoding = undefined) {
       if (typeof s !== 'string') throw argType('"string" argument must be of type string', s);
       if (typeof offset === 'string') [encoding, offset] = [offset, 0];
@@ -139,6 +155,63 @@
       return this;
     }
   }
+  // Node's bidirectionalIndexOf and its native IndexOfOffset/IndexOfString/IndexOfBuffer/IndexOfNumber.
+  function startOffset(length, offset, needle, forward) {
+    if (offset < 0) return offset + length >= 0 ? length + offset : forward || needle === 0 ? 0 : -1;
+    if (offset + needle <= length) return offset;
+    return needle === 0 ? length : forward ? -1 : length - 1;
+  }
+  function find(hay, needle, from, forward, unit) {
+    const n = needle.length;
+    const last = hay.length - n;
+    const matches = (at) => {
+      for (let j = 0; j < n; j++) if (hay[at + j] !== needle[j]) return false;
+      return true;
+    };
+    if (forward) {
+      for (let at = from; at <= last; at += unit) if (matches(at)) return at;
+    } else {
+      for (let at = Math.min(from, last); at >= 0; at -= unit) if (matches(at)) return at;
+    }
+    return -1;
+  }
+  function searchBytes(buf, value, byteOffset, encoding, forward) {
+    if (typeof byteOffset === 'string') [encoding, byteOffset] = [byteOffset, undefined];
+    else if (byteOffset > 0x7fffffff) byteOffset = 0x7fffffff;
+    else if (byteOffset < -0x80000000) byteOffset = -0x80000000;
+    byteOffset = +byteOffset;
+    if (Number.isNaN(byteOffset)) byteOffset = forward ? 0 : buf.length;
+    byteOffset = Math.trunc(byteOffset);
+    if (typeof value === 'number') {
+      const at = startOffset(buf.length, byteOffset, 1, forward);
+      if (at <= -1 || buf.length === 0) return -1;
+      return find(buf, [(value >>> 0) & 255], at, forward, 1);
+    }
+    const enc = encoding === undefined ? 'utf8' : ENCODINGS[`${encoding}`.toLowerCase()];
+    let needle;
+    if (typeof value === 'string') {
+      if (enc === undefined) throw nodeError(TypeError, 'ERR_UNKNOWN_ENCODING', 'Unknown encoding: ' + encoding);
+      needle = enc === 'latin1' ? latin1Bytes(value) : stringToBytes(value, enc);
+    } else if (value instanceof Uint8Array) {
+      needle = value;
+    } else {
+      throw argType('"value" argument must be one of type number or string or an instance of Buffer or Uint8Array', value);
+    }
+    const wide = enc === 'utf16le';
+    // Node rounds the haystack down to whole UTF-16 units for a string needle, not for a byte one
+    // (where a miss in an odd-length buffer answers length - 1, as Node's native search does).
+    const len = wide && typeof value === 'string' ? buf.length & ~1 : buf.length;
+    const at = startOffset(len, byteOffset, needle.length, forward);
+    if (needle.length === 0) return at;
+    if (len === 0 || at <= -1 || (forward && needle.length + at > len) || needle.length > len) return -1;
+    if (wide) {
+      if (len < 2 || needle.length < 2) return -1;
+      const found = find(buf.subarray(0, len & ~1), needle.subarray(0, needle.length & ~1), at & ~1, forward, 2);
+      return found === -1 && (len & 1) ? len - 1 : found;
+    }
+    return find(buf, needle, at, forward, 1);
+  }
+
   const fromString = (s, enc) => {
     const bytes = stringToBytes(s, typeof enc === 'string' && enc !== '' ? encodingOf(enc) : 'utf8');
     return new Buffer(bytes.buffer, bytes.byteOffset, bytes.length);

@@ -1,9 +1,9 @@
 // fetch.js: Node 20 (undici) style fetch, Headers, Request, Response, AbortController, AbortSignal.
 // Every request goes through host.request (Python); web.js provides the URL/bytes globals used here.
 // Also shares byte/body/network-error helpers with axios.js as `host.http`.
-// Deliberately omitted: streams (Response.body is always null), Blob/FormData bodies, blob(),
-// formData(), bytes(), mode/credentials/cache/integrity/keepalive, immutable header guards,
-// Response.error/redirect, original header-name case on the wire (names are sent lower-case).
+// Blob and FormData bodies (multipart as undici encodes it) and blob()/formData() come with form_data.js.
+// Deliberately omitted: streams (Response.body is always null), multipart formData() parsing, bytes(), mode/credentials/cache/integrity/keepalive, immutable header guards,
+// original header-name case on the wire (names are sent lower-case).
 // Known differences: an invalid header value or method fails as `fetch failed` when sent, not as
 // Node's TypeError when set; a lower-case method such as 'patch' is sent upper-cased (Node sends it
 // as written, which strict servers refuse).
@@ -85,7 +85,7 @@
   // ---- AbortSignal, AbortController (aborting with web.js's DOMException) ----
   function newSignal() {
     const signal = Object.create(AbortSignal.prototype);
-    signal[STATE] = { aborted: false, reason: undefined, listeners: [], onabort: null };
+    signal[STATE] = { aborted: false, reason: undefined, onabort: null };
     return signal;
   }
 
@@ -94,28 +94,24 @@
     if (st.aborted) return;
     st.aborted = true;
     st.reason = reason !== undefined ? reason : new host.DOMException('This operation was aborted', 'AbortError');
-    const event = { type: 'abort', target: signal, currentTarget: signal };
-    const listeners = (typeof st.onabort === 'function' ? [{ fn: st.onabort }] : []).concat(st.listeners);
-    st.listeners = st.listeners.filter((l) => !l.once);
-    for (const l of listeners) {
-      try { l.fn.call(signal, event); } catch (e) { /* like a browser: a listener's error stays its own */ }
-    }
+    signal.dispatchEvent(new host.events.Event('abort'));
   }
 
-  class AbortSignal {
+  class AbortSignal extends host.events.EventTarget {
     constructor() { throw new TypeError('Illegal constructor'); }
     get aborted() { return this[STATE].aborted; }
     get reason() { return this[STATE].reason; }
     get onabort() { return this[STATE].onabort; }
-    set onabort(fn) { this[STATE].onabort = fn; }
+    set onabort(fn) {  // an event handler attribute: a listener in the order it was first set
+      const st = this[STATE];
+      if (!st.handler) {
+        st.handler = (event) => (typeof st.onabort === 'function' ? st.onabort.call(this, event) : undefined);
+        this.addEventListener('abort', st.handler);
+      }
+      st.onabort = fn;
+    }
     throwIfAborted() { if (this[STATE].aborted) throw this[STATE].reason; }
-    addEventListener(type, fn, options) {
-      if (type === 'abort' && fn) this[STATE].listeners.push({ fn, once: !!(options && options.once) });
-    }
-
-    removeEventListener(type, fn) {
-      if (type === 'abort') this[STATE].listeners = this[STATE].listeners.filter((l) => l.fn !== fn);
-    }
+    get [Symbol.toStringTag]() { return 'AbortSignal'; }
 
     static abort(reason) {
       const signal = newSignal();
@@ -218,6 +214,13 @@
     } else if (isURLSearchParams(body)) {
       type = 'application/x-www-form-urlencoded;charset=UTF-8';
       wire = textBody(body.toString());
+    } else if (host.formData && body instanceof host.formData.Blob) {
+      type = body.type || null;
+      wire = binaryBody(host.formData.bytesOf(body));
+    } else if (host.formData && body instanceof host.formData.FormData) {
+      const encoded = host.formData.encode(body, Math.floor(Math.random() * 1e11));
+      type = encoded.type;
+      wire = binaryBody(encoded.bytes);
     } else {
       wire = textBody(String(body));
     }
@@ -237,6 +240,21 @@
     get bodyUsed() { return this[STATE].bodyUsed; }
     text() { return consume(this).then(wireText); }
     json() { return consume(this).then((b) => JSON.parse(wireText(b))); }
+    blob() {  // the Blob class comes with the formData unit, which mentioning `blob` selects
+      return consume(this).then((b) => new host.formData.Blob([wireBytes(b)],
+        { type: this.headers.get('content-type') || '' }));
+    }
+    formData() {  // urlencoded bodies; multipart parsing is not offered (rejects with a TypeError)
+      return consume(this).then((b) => {
+        const type = this.headers.get('content-type') || '';
+        if (!/^application\/x-www-form-urlencoded/i.test(type)) {
+          throw new TypeError('Response.formData: only application/x-www-form-urlencoded bodies are supported');
+        }
+        const form = new host.formData.FormData();
+        for (const [k, v] of new URLSearchParams(wireText(b))) form.append(k, v);
+        return form;
+      });
+    }
     arrayBuffer() {
       return consume(this).then((b) => {
         const bytes = wireBytes(b);
@@ -331,6 +349,26 @@
       const copy = Object.create(Response.prototype);
       copy[STATE] = Object.assign({}, this[STATE], { headers: new Headers(this[STATE].headers) });
       return copy;
+    }
+
+    static error() {
+      const r = new Response(null, { status: 200 });
+      Object.assign(r[STATE], { status: 0, type: 'error' });
+      return r;
+    }
+
+    static redirect(url, status = 302) {
+      let href;
+      try {
+        href = new URL(url).href;
+      } catch (e) {
+        throw new TypeError('Failed to parse URL from ' + url);
+      }
+      if (!REDIRECTS.includes(+status)) throw new RangeError('Invalid status code ' + status);
+      const r = new Response(null, { status: 200 });
+      r[STATE].status = +status;
+      r[STATE].headers.set('location', href);
+      return r;
     }
 
     static json(data, init) {

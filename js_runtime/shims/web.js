@@ -3,7 +3,7 @@
 // later shims as host.DOMException). Buffer is buffer.js, which takes its byte helpers from here.
 // Deliberately omitted: full IDNA/UTS46 (non-ASCII hosts get NFKC + lower case + punycode only),
 // Windows drive-letter quirks of file: URLs, URL.createObjectURL, TextDecoder encodings other than
-// UTF-8.
+// UTF-8, windows-1252 (latin1, ascii and their labels) and UTF-16LE/BE.
 {
   // ---- errors shaped like Node's ----
   const nodeError = (Ctor, code, message) => Object.assign(new Ctor(message), { code });
@@ -161,7 +161,7 @@
     return codesToString(base64Decode(s));
   }
 
-  // ---- TextEncoder / TextDecoder (UTF-8 only) ----
+  // ---- TextEncoder / TextDecoder ----
   class TextEncoder {
     get encoding() { return 'utf-8'; }
     encode(input = '') { return utf8Encode(`${input}`); }
@@ -182,32 +182,100 @@
   function incompleteTail(bytes) {
     const len = bytes.length;
     for (let i = len - 1; i >= 0 && i >= len - 3 && bytes[i] >= 0x80; i--) {
-      if (bytes[i] >= 0xC0) return len - i < (bytes[i] >= 0xF0 ? 4 : bytes[i] >= 0xE0 ? 3 : 2) ? i : len;
+      const lead = bytes[i];
+      if (lead < 0xC0) continue;
+      if (lead < 0xC2 || lead > 0xF4 || len - i >= (lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2)) return len;
+      // a valid prefix only: the second byte's range depends on the lead (no overlong, surrogate or > U+10FFFF)
+      const lo = lead === 0xE0 ? 0xA0 : lead === 0xF0 ? 0x90 : 0x80, hi = lead === 0xED ? 0x9F : lead === 0xF4 ? 0x8F : 0xBF;
+      if (i + 1 < len && (bytes[i + 1] < lo || bytes[i + 1] > hi)) return len;
+      return i;
     }
     return len;
   }
+  // The WHATWG labels of the encodings decoded here (Node 20 with ICU knows more; others throw).
+  const LABELS = { __proto__: null };
+  const label = (name, list) => list.split(' ').forEach((l) => { LABELS[l] = name; });
+  label('utf-8', 'unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8');
+  label('windows-1252', 'ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 iso8859-1 '
+    + 'iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252');
+  label('utf-16le', 'csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le');
+  label('utf-16be', 'unicodefffe utf-16be');
+  // Node 20 decodes windows-1252 as ISO-8859-1 (0x80 is U+0080) until a first `stream: true` call, then
+  // as windows-1252 proper (ICU: 0x80 is U+20AC) for the rest of that decoder's life.
+  const CP1252 = [0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160, 0x2039, 0x152,
+    0x8D, 0x17D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x2DC, 0x2122, 0x161, 0x203A,
+    0x153, 0x9D, 0x17E, 0x178];
+  function decode1252(bytes) {
+    const codes = new Uint16Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) codes[i] = bytes[i] >= 0x80 && bytes[i] < 0xA0 ? CP1252[bytes[i] - 0x80] : bytes[i];
+    return codesToString(codes);
+  }
+  /** UTF-16 code units of bytes[0, end) (even end), lone surrogates replaced (null when fatal and one is found). */
+  function decodeUtf16(bytes, end, big, fatal) {
+    const units = new Uint16Array(end >> 1);
+    for (let i = 0; i < units.length; i++) {
+      units[i] = big ? (bytes[2 * i] << 8) | bytes[2 * i + 1] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
+    }
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i];
+      if (u < 0xD800 || u > 0xDFFF) continue;
+      if (u <= 0xDBFF && i + 1 < units.length && units[i + 1] >= 0xDC00 && units[i + 1] <= 0xDFFF) {
+        i++;
+        continue;
+      }
+      if (fatal) return null;
+      units[i] = 0xFFFD;
+    }
+    return codesToString(units);
+  }
   class TextDecoder {
-    #fatal; #ignoreBOM; #pending = new Uint8Array(0); #started = false;
+    #fatal; #ignoreBOM; #pending = new Uint8Array(0); #started = false; #encoding; #latin1 = true;
     constructor(label = 'utf-8', options = undefined) {
-      if (!/^(utf-?8|unicode-1-1-utf-8)$/.test(`${label}`.trim().toLowerCase())) {
+      this.#encoding = LABELS[`${label}`.trim().toLowerCase()];
+      if (!this.#encoding) {
         throw nodeError(RangeError, 'ERR_ENCODING_NOT_SUPPORTED', `The "${label}" encoding is not supported`);
       }
       [this.#fatal, this.#ignoreBOM] = [!!(options && options.fatal), !!(options && options.ignoreBOM)];
     }
-    get encoding() { return 'utf-8'; }
+    get encoding() { return this.#encoding; }
     get fatal() { return this.#fatal; }
     get ignoreBOM() { return this.#ignoreBOM; }
     decode(input = new Uint8Array(0), options = undefined) {
       const view = viewBytes(input), stream = !!(options && options.stream);
+      const enc = this.#encoding;
+      if (enc === 'windows-1252') {
+        this.#latin1 &&= !stream;
+        // and, on that first path, drops a leading 0xFF when asked to ignore the BOM (as Node 20 does)
+        if (!this.#latin1) return decode1252(view);
+        return codesToString(this.#ignoreBOM && view[0] === 0xFF ? view.subarray(1) : view);
+      }
       const bytes = this.#pending.length ? concatBytes([this.#pending, view]) : view;
-      const end = stream ? incompleteTail(bytes) : bytes.length;
-      const bom = !this.#ignoreBOM && !this.#started && end >= 3
-        && bytes[0] === 0xEF && bytes[1] === 0xBB && bytes[2] === 0xBF;
+      const wide = enc !== 'utf-8', big = enc === 'utf-16be';
+      let end = stream ? (wide ? bytes.length & ~1 : incompleteTail(bytes)) : bytes.length;
+      if (wide && stream && end >= 2) {
+        const last = big ? (bytes[end - 2] << 8) | bytes[end - 1] : bytes[end - 2] | (bytes[end - 1] << 8);
+        if (last >= 0xD800 && last <= 0xDBFF) end -= 2;  // a high surrogate waits for its pair
+      }
+      const bom = !this.#ignoreBOM && !this.#started && (wide
+        ? end >= 2 && bytes[big ? 0 : 1] === 0xFE && bytes[big ? 1 : 0] === 0xFF
+        : end >= 3 && bytes[0] === 0xEF && bytes[1] === 0xBB && bytes[2] === 0xBF);
       [this.#pending, this.#started] = [bytes.slice(end), stream && (this.#started || end > 0)];
-      const text = utf8Decode(bytes, bom ? 3 : 0, end, this.#fatal);
+      let text;
+      if (wide) {
+        const body = bom ? bytes.subarray(2) : bytes;
+        const even = (end - (bom ? 2 : 0)) & ~1;
+        text = decodeUtf16(body, even, big, this.#fatal);
+        if (text !== null && even < end - (bom ? 2 : 0)) {
+          // an odd last byte is one more U+FFFD, unless it follows a lone high surrogate (one error for both)
+          const lastUnit = even >= 2 ? (big ? (body[even - 2] << 8) | body[even - 1] : body[even - 2] | (body[even - 1] << 8)) : 0;
+          text = this.#fatal ? null : lastUnit >= 0xD800 && lastUnit <= 0xDBFF ? text : text + '\uFFFD';
+        }
+      } else {
+        text = utf8Decode(bytes, bom ? 3 : 0, end, this.#fatal);
+      }
       if (text !== null) return text;
       [this.#pending, this.#started] = [new Uint8Array(0), false];
-      const message = 'The encoded data was not valid for encoding utf-8';
+      const message = `The encoded data was not valid for encoding ${enc}`;
       throw nodeError(TypeError, 'ERR_ENCODING_INVALID_ENCODED_DATA', message);
     }
   }
@@ -675,7 +743,7 @@
     },
     href: serializeURL,
   };
-  host.bytes = { nodeError, argType, codesToString, latin1Bytes, binaryBytes, utf8Encode, utf8Decode, utf8Cut,
+  host.bytes = { nodeError, argType, concatBytes, codesToString, latin1Bytes, binaryBytes, utf8Encode, utf8Decode, utf8Cut,
     utf8Length, base64Encode, base64Decode, hexDecode, toHex };
   const globals = { URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, DOMException };
   for (const name of Object.keys(globals)) host.defineGlobal(name, globals[name]);

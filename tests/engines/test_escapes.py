@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from support.globals_doc import documented_globals
 
 from executor.errors import ExecutorError
 from executor.transport import LiveTransport, NetworkPolicy
@@ -255,31 +256,14 @@ module.exports = async () => {
 
 # ---- engine-specific surfaces -------------------------------------------------------------------
 
-# Documented globals (README, "Globals connector code gets"), the Web companions the shims define with
+# Documented globals (docs/globals.md), the Web companions the shims define with
 # them (AbortSignal, DOMException), the bridge's entry point, and ECMAScript's own built-ins.
-UNIT_GLOBALS = {
-    "fetch", "Headers", "Request", "Response", "AbortController", "AbortSignal", "URL", "URLSearchParams",
-    "Buffer", "TextEncoder", "TextDecoder", "atob", "btoa", "DOMException",
-    "console", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",
-    "queueMicrotask",
-}
-CORE_GLOBALS = {"__ce"}
-ECMASCRIPT_GLOBALS = {
-    "globalThis", "Infinity", "NaN", "undefined", "eval", "isFinite", "isNaN", "parseFloat", "parseInt",
-    "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "escape", "unescape",
-    "AggregateError", "Array", "ArrayBuffer", "AsyncDisposableStack", "BigInt", "BigInt64Array",
-    "BigUint64Array", "Boolean", "DataView", "Date", "DisposableStack", "Error", "EvalError",
-    "FinalizationRegistry", "Float16Array", "Float32Array", "Float64Array", "Function", "Int16Array",
-    "Int32Array", "Int8Array", "Iterator", "JSON", "Map", "Math", "Number", "Object", "Promise", "Proxy",
-    "RangeError", "ReferenceError", "Reflect", "RegExp", "Set", "String", "SuppressedError", "Symbol",
-    "SyntaxError", "TypeError", "URIError", "Uint16Array", "Uint32Array", "Uint8Array",
-    "Uint8ClampedArray", "WeakMap", "WeakRef", "WeakSet",
-}
-# Each engine's own extra built-ins: QuickJS's InternalError (and its native atob/btoa/DOMException/
-# queueMicrotask, which the shims replace when a module uses them); V8's Intl and Temporal. mini-racer's
-# own `__timer_manager`, `setTimeout` and `clearTimeout` are never installed (checked below too).
-ENGINE_GLOBALS = {"quickjs": {"InternalError"}, "v8": {"Intl", "Temporal"}}
-QUICKJS_NATIVE_WEB = {"atob", "btoa", "DOMException", "queueMicrotask"}
+_DOCUMENTED = documented_globals()  # docs/globals.md is the list (tests/engines/test_globals.py checks it too)
+UNIT_GLOBALS = set(_DOCUMENTED.shims)
+CORE_GLOBALS = set(_DOCUMENTED.core)
+ECMASCRIPT_GLOBALS = set(_DOCUMENTED.ecmascript)
+ENGINE_GLOBALS = {engine: set(names) for engine, names in _DOCUMENTED.engine.items()}
+QUICKJS_NATIVE_WEB = set(_DOCUMENTED.quickjs_native_web)
 
 GLOBAL_NAMES = """module.exports = () => {
   const names = Reflect.ownKeys(globalThis).map(String);

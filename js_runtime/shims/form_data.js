@@ -1,0 +1,122 @@
+// Blob, File and FormData (Node 20 / undici), and the multipart/form-data encoding fetch sends for a
+// FormData body (host.formData.encode, used by fetch.js and axios.js when this unit is loaded).
+// Blob contents are held as one Uint8Array; stream() is omitted (no streams in the sandbox).
+{
+  const { utf8Encode, utf8Decode, concatBytes, argType } = host.bytes;
+  const BYTES = Symbol('bytes');
+  const partBytes = (part) => {
+    if (part instanceof Blob) return part[BYTES];
+    if (part instanceof ArrayBuffer) return new Uint8Array(part.slice(0));
+    if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength));
+    return utf8Encode(`${part}`);
+  };
+  // ArrayBuffer memory is outside V8's heap limit (SECURITY.md), so Blob and FormData contents have a cap
+  // of their own, a quarter of the default engine heap limit (copies included, that fits in it): past it, a RangeError with code ERR_BLOB_TOO_LARGE.
+  const MAX_BYTES = 16 * 1024 * 1024;
+  const tooLarge = () => Object.assign(new RangeError('Blob or FormData contents larger than ' + MAX_BYTES
+    + ' bytes'), { code: 'ERR_BLOB_TOO_LARGE' });
+  const normType = (t) => (t === undefined || /[^\x20-\x7e]/.test(`${t}`) ? '' : `${t}`.toLowerCase());
+
+  class Blob {
+    constructor(parts = [], options = undefined) {
+      if (parts === null || typeof parts !== 'object' || typeof parts[Symbol.iterator] !== 'function') {
+        throw argType('"sources" argument must be a sequence', parts);
+      }
+      let total = 0;
+      const list = [];
+      for (const part of parts) {
+        const bytes = partBytes(part);
+        total += bytes.length;
+        if (total > MAX_BYTES) throw tooLarge();
+        list.push(bytes);
+      }
+      this[BYTES] = list.length === 1 ? list[0] : concatBytes(list);
+      this.type = normType(options && options.type);
+      Object.defineProperty(this, 'type', { value: this.type, enumerable: false, writable: false });
+    }
+    get size() { return this[BYTES].length; }
+    text() { return Promise.resolve(utf8Decode(this[BYTES], 0, this[BYTES].length, false)); }
+    arrayBuffer() { return Promise.resolve(this[BYTES].slice().buffer); }
+    bytes() { return Promise.resolve(this[BYTES].slice()); }
+    slice(start = 0, end = this.size, type = '') {
+      const blob = new Blob([], { type });
+      blob[BYTES] = this[BYTES].slice(start, end);
+      return blob;
+    }
+    get [Symbol.toStringTag]() { return 'Blob'; }
+  }
+
+  class File extends Blob {
+    constructor(parts, name, options = undefined) {
+      if (arguments.length < 2) throw argType('"fileName" argument must be specified', undefined);
+      super(parts, options);
+      Object.defineProperties(this, {
+        name: { value: `${name}`, enumerable: false },
+        lastModified: { value: options && options.lastModified !== undefined ? +options.lastModified : Date.now(), enumerable: false },
+      });
+    }
+    get [Symbol.toStringTag]() { return 'File'; }
+  }
+
+  const ENTRIES = Symbol('entries');
+  const entryOf = (name, value, filename) => {
+    if (!(value instanceof Blob)) return [`${name}`, `${value}`];
+    if (!(value instanceof File) || filename !== undefined) {
+      value = new File([value], filename === undefined ? (value instanceof File ? value.name : 'blob') : `${filename}`,
+        { type: value.type, lastModified: value.lastModified });
+    }
+    return [`${name}`, value];
+  };
+  class FormData {
+    constructor(form) {
+      if (form !== undefined) throw new TypeError("Failed to construct 'FormData': parameter 1 is not of type 'HTMLFormElement'.");
+      this[ENTRIES] = [];
+    }
+    append(name, value, filename) {
+      const entry = entryOf(name, value, filename);
+      const size = this[ENTRIES].reduce((n, [, v]) => n + (typeof v === 'string' ? v.length : v.size), 0);
+      if (size + (typeof entry[1] === 'string' ? entry[1].length : entry[1].size) > MAX_BYTES) throw tooLarge();
+      this[ENTRIES].push(entry);
+    }
+    set(name, value, filename) {
+      const entry = entryOf(name, value, filename);
+      const at = this[ENTRIES].findIndex(([n]) => n === entry[0]);
+      if (at < 0) { this[ENTRIES].push(entry); return; }
+      this[ENTRIES][at] = entry;
+      this[ENTRIES] = this[ENTRIES].filter(([n], i) => i <= at || n !== entry[0]);
+    }
+    get(name) { const e = this[ENTRIES].find(([n]) => n === `${name}`); return e ? e[1] : null; }
+    getAll(name) { return this[ENTRIES].filter(([n]) => n === `${name}`).map(([, v]) => v); }
+    has(name) { return this[ENTRIES].some(([n]) => n === `${name}`); }
+    delete(name) { this[ENTRIES] = this[ENTRIES].filter(([n]) => n !== `${name}`); }
+    forEach(fn, thisArg) { for (const [n, v] of this) fn.call(thisArg, v, n, this); }
+    * entries() { for (const [n, v] of this[ENTRIES].slice()) yield [n, v]; }
+    * keys() { for (const [n] of this.entries()) yield n; }
+    * values() { for (const [, v] of this.entries()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+    get [Symbol.toStringTag]() { return 'FormData'; }
+  }
+
+  // undici's multipart encoding (lib/fetch/body.js): names escaped, string values with CRLF line ends
+  const escape = (s) => s.replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22');
+  const crlf = (s) => s.replace(/\r?\n|\r/g, '\r\n');
+  function encode(form, boundarySeed) {
+    const boundary = '----formdata-undici-0' + `${boundarySeed}`.padStart(11, '0');
+    const prefix = '--' + boundary + '\r\nContent-Disposition: form-data';
+    const parts = [];
+    for (const [name, value] of form) {
+      if (typeof value === 'string') {
+        parts.push(utf8Encode(prefix + '; name="' + escape(crlf(name)) + '"\r\n\r\n' + crlf(value) + '\r\n'));
+      } else {
+        parts.push(utf8Encode(prefix + '; name="' + escape(crlf(name)) + '"; filename="' + escape(value.name) + '"\r\n'
+          + 'Content-Type: ' + (value.type || 'application/octet-stream') + '\r\n\r\n'), value[BYTES], utf8Encode('\r\n'));
+      }
+    }
+    parts.push(utf8Encode('--' + boundary + '--\r\n'));
+    return { bytes: concatBytes(parts), type: 'multipart/form-data; boundary=' + boundary };
+  }
+
+  host.formData = { Blob, File, FormData, encode, bytesOf: (blob) => blob[BYTES] };
+  const globals = { Blob, File, FormData };
+  for (const name of Object.keys(globals)) host.defineGlobal(name, globals[name]);
+}
