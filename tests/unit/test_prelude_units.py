@@ -15,13 +15,14 @@ from js_runtime.prelude import ALL_UNITS, UNITS, prelude_source, units_for
     (("queueMicrotask",), ("timers",)),
     (("btoa",), ("web",)),
     (("Buffer",), ("web", "buffer")),
-    (("fetch",), ("timers", "web", "net", "fetch")),
-    (("AbortController",), ("timers", "web", "net", "fetch")),
-    (("axios",), ("timers", "web", "buffer", "net", "fetch", "axios")),
+    # AbortSignal is an EventTarget, as in Node: fetch needs the eventTarget unit
+    (("fetch",), ("timers", "web", "net", "eventTarget", "fetch")),
+    (("AbortController",), ("timers", "web", "net", "eventTarget", "fetch")),
+    (("axios",), ("timers", "web", "buffer", "net", "eventTarget", "fetch", "axios")),
     (("crypto",), ("web", "buffer", "net", "crypto")),
-    (("apiClient",), ("timers", "web", "buffer", "net", "fetch", "axios", "apiClient")),
+    (("apiClient",), ("timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
     (("externalApiClient", "console"),
-     ("console", "timers", "web", "buffer", "net", "fetch", "axios", "apiClient")),
+     ("console", "timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
 ])
 def test_a_module_gets_the_units_it_names_and_what_they_need(names: tuple[str, ...],
                                                               expected: tuple[str, ...]) -> None:
