@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ctypes
 import os
 import queue
 import threading
@@ -63,6 +64,10 @@ class LaneStuck(Exception):
 # still be inside it. Its length is the process's count of abandoned work.
 _abandoned: list[object] = []
 _abandoned_lock = threading.Lock()
+# ...not even when the interpreter finalises its modules: freeing a V8 context there waits for its
+# isolate's thread, which a built-in that ignores termination never yields (pytest hung at exit this
+# way after an in-process hostile test). One reference that is never dropped keeps the list alive.
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(_abandoned))
 
 
 def abandon(*keep: object) -> None:

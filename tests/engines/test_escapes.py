@@ -977,3 +977,47 @@ async def test_built_ins_that_ignore_the_time_limit(engine) -> None:  # type: ig
     outcomes = {c.id: (r["code"], r["seconds"] < bound) for c, r in zip(cases, seen["hostile"], strict=True)}
     assert outcomes == {c.id: ("TIMEOUT", True) for c in cases}
     assert seen["abandoned"] >= 1  # at least one built-in really ignored the limit (and was given up)
+
+
+# A process that gave up on stuck engine work still exits normally (no os._exit): interpreter
+# finalisation must not free what an abandoned engine thread may still be inside. pytest itself hung
+# at exit this way (a V8 context freed at module teardown waits for its spinning isolate forever).
+_ABANDONING_CHILD = """
+import asyncio, sys
+from js_runtime import lanes
+from js_runtime.limits import Limits
+from js_runtime.modules import load_module
+from js_runtime.session import MethodCall, Trace, run_method
+
+async def main():
+    async def no_network(request):
+        raise AssertionError("no request is made")
+    source = ("module.exports = () => [Array.prototype.reverse.call({ length: 2 ** 32 - 1 }),"
+              " Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1)];")  # ignored by QuickJS / V8
+    try:
+        await run_method(MethodCall(load_module(source, "t.js"), "default", {}), engine=sys.argv[1],
+                         send=no_network, limits=Limits(timeout=0.5), trace=Trace())
+    except Exception as exc:
+        print(getattr(exc, "code", repr(exc)), lanes.abandoned_work(), flush=True)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_process_holding_abandoned_engine_work_still_exits(engine) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", _ABANDONING_CHILD, engine, cwd=root,
+                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        stdout, stderr = await asyncio.wait_for(child.communicate(), 30)
+    finally:
+        if child.returncode is None:
+            child.kill()
+    assert child.returncode == 0, stderr.decode()[-2000:]
+    code, abandoned = stdout.decode().split()
+    assert code == "TIMEOUT"
+    assert int(abandoned) >= 1  # the engine really was given up while still running
