@@ -21,8 +21,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import aiohttp
+from urllib.parse import urlsplit
 
 MAX_SECONDS = 600.0
 
@@ -46,19 +45,77 @@ _SERIAL = itertools.count()
 _RUN = secrets.token_hex(4)
 
 
-async def _client(session: aiohttp.ClientSession, url: str, body: bytes, phase: Phase,
-                  deadline: float, limit: int | None, unique_header: str | None = None) -> None:
-    headers = {"Content-Type": "application/json"}
+class Connection:
+    """One keep-alive HTTP/1.1 connection on plain asyncio streams: the generator's cost per request is
+    a write and two reads, so that on a shared 2-core machine its CPU stays small next to the server's
+    (aiohttp's client cost ~1.6 ms of CPU per request at 1,000 connections, this ~4x less)."""
+
+    def __init__(self, url: str, body: bytes, timeout: float) -> None:
+        parts = urlsplit(url)
+        self._address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self._head = (f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                      f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n").encode()
+        self._body = body
+        self._timeout = timeout
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def post(self, extra_header: str | None) -> tuple[int, bytes]:
+        """One request; (status, body). A connection the server closed is reopened once."""
+        for attempt in (0, 1):
+            reused = self._streams is not None
+            try:
+                return await asyncio.wait_for(self._exchange(extra_header), self._timeout)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if attempt or not reused:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _exchange(self, extra_header: str | None) -> tuple[int, bytes]:
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(*self._address, limit=2**22)
+        reader, writer = self._streams
+        head = self._head + (extra_header.encode() + b"\r\n" if extra_header else b"")
+        writer.write(head + b"\r\n" + self._body)
+        status_line, *lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = {name.strip().lower(): value.strip() for name, _, value in
+                   (line.partition(":") for line in lines if line)}
+        if "content-length" in headers:
+            payload = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            payload = await _read_chunked(reader)
+        else:
+            payload = await reader.read()
+        if headers.get("connection", "").lower() == "close" or "content-length" not in headers and \
+                "transfer-encoding" not in headers:
+            self.close()
+        return int(status_line.split(" ", 2)[1]), payload
+
+    def close(self) -> None:
+        if self._streams is not None:
+            self._streams[1].close()
+            self._streams = None
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    payload = bytearray()
+    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        payload += await reader.readexactly(size)
+        await reader.readexactly(2)
+    await reader.readuntil(b"\r\n")
+    return bytes(payload)
+
+
+async def _client(connection: Connection, phase: Phase, deadline: float, limit: int | None,
+                  unique_header: str | None = None) -> None:
     while time.monotonic() < deadline and (limit is None or phase.issued < limit):
         phase.issued += 1
-        if unique_header:  # e.g. a fresh Idempotency-Key per request: every job goes through the store
-            headers[unique_header] = f"bench-{_RUN}-{next(_SERIAL)}"
+        # e.g. a fresh Idempotency-Key per request: every job goes through the store
+        extra = f"{unique_header}: bench-{_RUN}-{next(_SERIAL)}" if unique_header else None
         started = time.perf_counter()
         try:
-            async with session.post(url, data=body, headers=headers) as response:
-                raw = await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            status, raw = await connection.post(extra)
+        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError, OSError, ValueError) as exc:
             phase.errors += 1
             phase.problem(f"{exc.__class__.__name__}: {exc}")
             continue
@@ -79,13 +136,13 @@ async def _client(session: aiohttp.ClientSession, url: str, body: bytes, phase: 
             phase.problem(f"job failed: {json.dumps(result.get('error'))}")
 
 
-async def run_phase(session: aiohttp.ClientSession, url: str, body: bytes, connections: int,
-                    seconds: float, limit: int | None, unique_header: str | None = None) -> tuple[Phase, float]:
+async def run_phase(connections: list[Connection], seconds: float, limit: int | None,
+                    unique_header: str | None = None) -> tuple[Phase, float]:
     phase = Phase()
     started = time.monotonic()
     deadline = started + min(seconds, MAX_SECONDS)
-    await asyncio.gather(*(_client(session, url, body, phase, deadline, limit, unique_header)
-                           for _ in range(connections)))
+    await asyncio.gather(*(_client(connection, phase, deadline, limit, unique_header)
+                           for connection in connections))
     return phase, time.monotonic() - started
 
 
@@ -99,13 +156,14 @@ def _percentile(values: list[float], q: float) -> float:
 async def main(args: argparse.Namespace) -> dict[str, object]:
     body = Path(args.body_file).read_bytes()
     seconds = args.duration if args.duration is not None else MAX_SECONDS
-    connector = aiohttp.TCPConnector(limit=args.connections, limit_per_host=args.connections)
-    timeout = aiohttp.ClientTimeout(total=args.timeout)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    connections = [Connection(args.url, body, args.timeout) for _ in range(args.connections)]
+    try:
         if args.warmup > 0:
-            await run_phase(session, args.url, body, args.connections, args.warmup, None, args.unique_header)
-        phase, elapsed = await run_phase(session, args.url, body, args.connections, seconds, args.requests,
-                                         args.unique_header)
+            await run_phase(connections, args.warmup, None, args.unique_header)
+        phase, elapsed = await run_phase(connections, seconds, args.requests, args.unique_header)
+    finally:
+        for connection in connections:
+            connection.close()
     return {
         "tool": "python", "connections": args.connections, "requests": phase.requests, "ok": phase.ok,
         "non200": phase.non200, "failed_jobs": phase.failed_jobs, "errors": phase.errors,
