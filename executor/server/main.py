@@ -25,6 +25,7 @@ from executor.limits import LIMITS
 from executor.server.app import SERVICE, create_app
 from executor.server.config import ServerConfig
 from executor.server.connectors import connectors_dir_problem, load_connectors
+from executor.server.gc_tuning import settle_after_startup
 from executor.server.supervisor import WorkerStartError
 
 LISTEN_BACKLOG = LIMITS.listen_backlog
@@ -181,6 +182,7 @@ async def serve(config: ServerConfig) -> int:
         print(f"error: cannot start the server: {exc}", file=sys.stderr)
         await runner.cleanup()
         return 1
+    settle_after_startup()
     _announce(sock.getsockname(), config, len(service.registry))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -37,6 +37,7 @@ from executor.jobs.result import JobResult
 from executor.jobs.wire import JobMessage
 from executor.limits import LIMITS
 from executor.server.connectors import load_connectors
+from executor.server.gc_tuning import settle_after_startup
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS, EngineKind
 from js_runtime.lanes import LanePool, abandoned_work
@@ -144,6 +145,7 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
     connectors = load_connectors(args.connectors, warn=lambda m: print(f"worker: {m}", file=sys.stderr))
     policy = NetworkPolicy.from_env(os.environ, args.allow_host)
     reader, writer = await _pipes(protocol_out)
+    settle_after_startup()
     lanes = LanePool(max_lanes=args.lanes)
     running: set[asyncio.Task[None]] = set()
     async with LiveTransport(policy, max_response_bytes=DEFAULT_LIMITS.max_response_bytes) as transport:

@@ -431,6 +431,7 @@ async def test_crashed_engine_fails_its_job_and_the_worker_restarts(svc: Service
                                               "method": GET_CREDENTIALS, "timeoutMs": 20000}))
     await wait_until(lambda: any(w.load for w in pool.workers))
     victim = next(w for w in pool.workers if w.load)
+    others_before = {w.index: w.pid for w in pool.workers if w is not victim}
     os.kill(victim.pid, signal.SIGSEGV)
     status, body, _ = await asyncio.wait_for(spinning, 5)
     assert (status, body["status"], body["error"]["code"]) == (200, "failed", "ENGINE_CRASHED")
@@ -440,7 +441,9 @@ async def test_crashed_engine_fails_its_job_and_the_worker_restarts(svc: Service
         assert (status, body["status"]) == (200, "succeeded")
     await wait_until(lambda: pool.alive == 2, timeout=10)
     assert pool.workers[victim.index].pid != victim.pid
-    assert await svc.metric("connector_executor_worker_restarts_total") == restarts_before + 1
+    # (on a loaded machine an earlier test's abandoned engine may also have the other worker recycled)
+    recycled = sum(pool.workers[index].pid != pid for index, pid in others_before.items())
+    assert await svc.metric("connector_executor_worker_restarts_total") == restarts_before + 1 + recycled
     assert (await svc.get("/readyz"))[0] == 200
 
 
