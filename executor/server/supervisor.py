@@ -3,7 +3,9 @@
 `WorkerProcess` owns one `python -m executor.server.worker` child and the replies it owes; when the
 child dies, for whatever reason, every job in flight on it gets an ENGINE_CRASHED result.
 `WorkerPool` holds N of them, a bounded FIFO of jobs waiting for a slot (QueueFull past it), and
-the restart loop.
+the restart loop. A worker that retires (it abandoned an engine) is replaced at once, not when it
+exits: it may still be finishing long jobs, and if every worker retired at once no job could start
+until then. It drains beside its replacement, counted in `in_flight` and the memory budget.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ class WorkerProcess:
     index: int
     options: WorkerOptions
     on_exit: Callable[[WorkerProcess], None]
+    on_retire: Callable[[WorkerProcess], None] = lambda _worker: None
     load: int = 0  # slots taken by jobs dispatched here (the pool's bookkeeping)
     started_at: float = 0.0
     exited: bool = False
@@ -205,6 +208,7 @@ class WorkerProcess:
     def _retire(self) -> None:
         """No more jobs: the ones already sent are answered, then the child exits (and is replaced)."""
         self.retiring = True
+        self.on_retire(self)
         if self._jobs_out is not None:
             self._jobs_out.flush()
         if self._process is not None and self._process.stdin is not None:
@@ -243,6 +247,7 @@ class WorkerPool:
         self.jobs_per_worker = max(1, jobs_per_worker)
         self.queue_size = max(0, queue_size)
         self.workers: list[WorkerProcess] = [self._new(i) for i in range(max(1, size))]
+        self.draining: set[WorkerProcess] = set()  # retired, replaced, finishing the jobs they have
         self._waiters: deque[asyncio.Future[WorkerProcess]] = deque()
         self._ids = itertools.count(1)
         self._on_restart = on_restart or (lambda: None)
@@ -252,12 +257,16 @@ class WorkerPool:
         self._refusing = False
 
     def _new(self, index: int) -> WorkerProcess:
-        return WorkerProcess(index, self.options, self._exited)
+        return WorkerProcess(index, self.options, self._exited, self._retired)
 
     @property
     def in_flight(self) -> int:
-        """Jobs dispatched to a worker and not yet answered."""
-        return sum(w.load for w in self.workers)
+        """Jobs dispatched to a worker (draining ones included) and not yet answered."""
+        return sum(w.load for w in self.workers) + sum(w.load for w in self.draining)
+
+    def pids(self) -> list[int]:
+        """The process ids of every worker child, draining ones included."""
+        return [pid for w in [*self.workers, *self.draining] if (pid := w.pid) is not None]
 
     @property
     def queued(self) -> int:
@@ -341,12 +350,25 @@ class WorkerPool:
                 worker.load += 1
                 waiter.set_result(worker)
 
+    def _retired(self, worker: WorkerProcess) -> None:
+        """Replace a retiring worker now; it drains beside its replacement."""
+        if self._closing or worker.exited or self.workers[worker.index] is not worker:
+            return
+        self.draining.add(worker)
+        self._start_restart(worker.index)
+
     def _exited(self, worker: WorkerProcess) -> None:
+        if worker in self.draining:  # replaced when it retired
+            self.draining.discard(worker)
+            return
         if self._closing:
             return
         quick = time.monotonic() - worker.started_at < _FAST_EXIT_SECONDS
         self._fast_failures[worker.index] = self._fast_failures[worker.index] + 1 if quick else 0
-        task = asyncio.ensure_future(self._restart(worker.index))
+        self._start_restart(worker.index)
+
+    def _start_restart(self, index: int) -> None:
+        task = asyncio.ensure_future(self._restart(index))
         self._restarts.add(task)
         task.add_done_callback(self._restarts.discard)
 
@@ -376,4 +398,4 @@ class WorkerPool:
         for task in list(self._restarts):
             task.cancel()
         await asyncio.gather(*self._restarts, return_exceptions=True)
-        await asyncio.gather(*(w.stop(grace) for w in self.workers), return_exceptions=True)
+        await asyncio.gather(*(w.stop(grace) for w in [*self.workers, *self.draining]), return_exceptions=True)

@@ -754,6 +754,40 @@ async def test_an_engine_that_ignores_its_limit_costs_a_worker_recycle_not_a_bys
         await stop_service(service)
 
 
+async def test_a_retiring_worker_is_replaced_at_once_not_after_its_last_job(tmp_path: Path, engine: str) -> None:
+    # One worker, which retires (an engine ignored its limit) while it still holds a job waiting 10 s.
+    # New jobs must not wait for that job: the replacement starts at once and the old worker drains
+    # beside it. (It used to start when the old worker exited: with every worker retiring at once,
+    # no job could start until their longest job ended; the mixed-load test saw 6 s waits.)
+    hostile_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
+                  " return [Array.prototype.reverse.call({ length: 2 ** 32 - 1 }),"
+                  " Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1)] }")
+    long_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
+               " await new Promise((r) => setTimeout(r, 10000)); return { apiKey: 'long' } }")
+    config = ServerConfig(port=0, workers=1, jobs_per_worker=4, queue_size=4,
+                          connectors_dir=write_demo_connector(tmp_path), engine=engine)  # type: ignore[arg-type]
+    service = await start_service(config)
+    try:
+        pool = service.app[SERVICE].pool
+        first_pid = pool.workers[0].pid
+        long = asyncio.ensure_future(service.job({"connector": inline({GET_CREDENTIALS: long_js}, salt="long"),
+                                                  "method": GET_CREDENTIALS, "timeoutMs": 20000}))
+        await wait_until(lambda: pool.in_flight >= 1)
+        status, body, _ = await service.job({"connector": inline({GET_CREDENTIALS: hostile_js}, salt="retire"),
+                                             "method": GET_CREDENTIALS, "timeoutMs": 1000})
+        assert (status, body["status"], body["error"]["code"]) == (200, "failed", "TIMEOUT")
+        status, body, _ = await service.job(demo_job())
+        assert (status, body["status"]) == (200, "succeeded")
+        assert not long.done()  # answered while the retired worker still drains its long job
+        assert pool.workers[0].pid != first_pid and first_pid in pool.pids() and pool.in_flight == 1
+        status, body, _ = await long
+        assert (status, body["status"], body["output"]) == (200, "succeeded", {"apiKey": "long"})
+        await wait_until(lambda: first_pid not in pool.pids(), timeout=10)
+        assert await service.metric("connector_executor_worker_restarts_total") == 1
+    finally:
+        await stop_service(service)
+
+
 async def test_a_job_nested_past_the_encoder_limit_fails_alone(tmp_path: Path) -> None:
     # (a job body nested ~975 levels reached the worker pipe's json.dumps and raised: HTTP 500)
     pool = WorkerPool(WorkerOptions(connectors_dir=write_demo_connector(tmp_path)), size=1, jobs_per_worker=2,
