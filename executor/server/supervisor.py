@@ -3,9 +3,10 @@
 `WorkerProcess` owns one `python -m executor.server.worker` child and the replies it owes; when the
 child dies, for whatever reason, every job in flight on it gets an ENGINE_CRASHED result.
 `WorkerPool` holds N of them, a bounded FIFO of jobs waiting for a slot (QueueFull past it), and
-the restart loop. A worker that retires (it abandoned an engine) is replaced at once, not when it
-exits: it may still be finishing long jobs, and if every worker retired at once no job could start
-until then. It drains beside its replacement, counted in `in_flight` and the memory budget.
+the restart loop. A worker that asks to retire (it abandoned an engine) keeps taking jobs while its
+replacement starts, then drains beside it (counted in `in_flight` and the memory budget): waiting
+for it to exit first left no worker at all when every worker retired at once, until their longest
+job ended, and then for a worker start.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ class WorkerProcess:
     load: int = 0  # slots taken by jobs dispatched here (the pool's bookkeeping)
     started_at: float = 0.0
     exited: bool = False
-    retiring: bool = False  # it asked for no more jobs (an abandoned engine): it exits when done
+    retire_asked: bool = False  # it abandoned an engine: replace it (it works on until replaced)
+    retiring: bool = False  # replaced: no more jobs; it exits when done
     _process: asyncio.subprocess.Process | None = None
     _pending: dict[int, asyncio.Future[Reply]] = field(default_factory=dict)
     _jobs_out: LineBatcher | None = None  # the child's stdin
@@ -185,7 +187,9 @@ class WorkerProcess:
             while line := await self._process.stdout.readline():
                 reply = json.loads(line)
                 if "retire" in reply:
-                    self._retire()
+                    if not self.retire_asked:
+                        self.retire_asked = True
+                        self.on_retire(self)
                     continue
                 future = self._pending.pop(reply.get("id"), None)
                 if future is not None and not future.done():
@@ -205,10 +209,9 @@ class WorkerProcess:
             self._pending.clear()
             self.on_exit(self)
 
-    def _retire(self) -> None:
-        """No more jobs: the ones already sent are answered, then the child exits (and is replaced)."""
+    def retire(self) -> None:
+        """No more jobs: the ones already sent are answered, then the child exits."""
         self.retiring = True
-        self.on_retire(self)
         if self._jobs_out is not None:
             self._jobs_out.flush()
         if self._process is not None and self._process.stdin is not None:
@@ -308,6 +311,7 @@ class WorkerPool:
 
     def _pick(self) -> WorkerProcess | None:
         free = [w for w in self.workers if w.alive and w.load < self.jobs_per_worker]
+        free = [w for w in free if not w.retire_asked] or free  # one whose replacement is starting: last
         return min(free, key=lambda w: w.load) if free else None
 
     async def _wait_for_slot(self, timeout: float) -> WorkerProcess | None:
@@ -351,17 +355,16 @@ class WorkerPool:
                 waiter.set_result(worker)
 
     def _retired(self, worker: WorkerProcess) -> None:
-        """Replace a retiring worker now; it drains beside its replacement."""
-        if self._closing or worker.exited or self.workers[worker.index] is not worker:
-            return
-        self.draining.add(worker)
-        self._start_restart(worker.index)
+        """Start a replacement for a worker that asked to retire; it takes jobs until the swap."""
+        if not self._closing and not worker.exited and self.workers[worker.index] is worker:
+            self._start_restart(worker.index)
 
     def _exited(self, worker: WorkerProcess) -> None:
-        if worker in self.draining:  # replaced when it retired
-            self.draining.discard(worker)
+        self.draining.discard(worker)
+        if self._closing or worker.retiring:  # replaced already
             return
-        if self._closing:
+        if worker.retire_asked and self.workers[worker.index] is worker:  # its replacement is starting
+            self._fast_failures[worker.index] = 0
             return
         quick = time.monotonic() - worker.started_at < _FAST_EXIT_SECONDS
         self._fast_failures[worker.index] = self._fast_failures[worker.index] + 1 if quick else 0
@@ -387,7 +390,11 @@ class WorkerPool:
             if self._closing:
                 await replacement.stop(grace=1.0)
                 return
+            replaced = self.workers[index]
             self.workers[index] = replacement
+            if not replaced.exited:  # it asked to retire: it drains beside its replacement
+                self.draining.add(replaced)
+                replaced.retire()
             self._on_restart()
             self._wake()
             return

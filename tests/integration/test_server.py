@@ -35,6 +35,7 @@ from executor.server.config import ServerConfig
 from executor.server.logging import JsonLinesLogger, job_log_context, make_logger, redact_secrets
 from executor.server.openapi import JOB_REQUEST_SCHEMA, JOB_RESULT_SCHEMA, openapi_document
 from executor.server.supervisor import WorkerOptions, WorkerPool
+from executor.server.worker import LOWEST_PRIORITY
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -755,10 +756,11 @@ async def test_an_engine_that_ignores_its_limit_costs_a_worker_recycle_not_a_bys
 
 
 async def test_a_retiring_worker_is_replaced_at_once_not_after_its_last_job(tmp_path: Path, engine: str) -> None:
-    # One worker, which retires (an engine ignored its limit) while it still holds a job waiting 10 s.
-    # New jobs must not wait for that job: the replacement starts at once and the old worker drains
-    # beside it. (It used to start when the old worker exited: with every worker retiring at once,
-    # no job could start until their longest job ended; the mixed-load test saw 6 s waits.)
+    # One worker, which asks to retire (an engine ignored its limit) while it still holds a job waiting
+    # 10 s. New jobs must not wait for that job: the replacement starts at once, the old worker takes
+    # jobs until it is ready, then drains beside it. (The replacement used to start when the old worker
+    # exited: with every worker retiring at once, no job could start until their longest job ended;
+    # the mixed-load test saw 4-7 s waits.)
     hostile_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
                   " return [Array.prototype.reverse.call({ length: 2 ** 32 - 1 }),"
                   " Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1)] }")
@@ -776,10 +778,16 @@ async def test_a_retiring_worker_is_replaced_at_once_not_after_its_last_job(tmp_
         status, body, _ = await service.job({"connector": inline({GET_CREDENTIALS: hostile_js}, salt="retire"),
                                              "method": GET_CREDENTIALS, "timeoutMs": 1000})
         assert (status, body["status"], body["error"]["code"]) == (200, "failed", "TIMEOUT")
+        status, body, _ = await service.job(demo_job())  # on the old worker or its replacement
+        assert (status, body["status"]) == (200, "succeeded")
+        await wait_until(lambda: pool.workers[0].pid != first_pid, timeout=8)
         status, body, _ = await service.job(demo_job())
         assert (status, body["status"]) == (200, "succeeded")
         assert not long.done()  # answered while the retired worker still drains its long job
-        assert pool.workers[0].pid != first_pid and first_pid in pool.pids() and pool.in_flight == 1
+        assert first_pid in pool.pids() and pool.in_flight == 1
+        nice = {int((task / "stat").read_text().rsplit(")", 1)[1].split()[16])
+                for task in Path(f"/proc/{first_pid}/task").iterdir()}
+        assert LOWEST_PRIORITY in nice  # its threads (the abandoned engine's included) yield the cores
         status, body, _ = await long
         assert (status, body["status"], body["output"]) == (200, "succeeded", {"apiKey": "long"})
         await wait_until(lambda: first_pid not in pool.pids(), timeout=10)
