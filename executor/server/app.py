@@ -204,7 +204,7 @@ def create_app(config: ServerConfig, *, log_stream: TextIO | None = None) -> web
     server_metrics.in_flight.set_function(lambda: pool.in_flight)
     server_metrics.queued.set_function(lambda: pool.queued)
     server_metrics.workers_alive.set_function(lambda: pool.alive)
-    budget = MemoryBudget(config.memory_budget_mb * 1024 * 1024, lambda: (w.pid for w in pool.workers))
+    budget = MemoryBudget(config.memory_budget_mb * 1024 * 1024, pool.pids)
     server_metrics.tree_rss.set_function(lambda: budget.sampled)
     app[CONFIG] = config
     app[METRICS] = server_metrics

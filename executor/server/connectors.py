@@ -18,6 +18,7 @@ import concurrent.futures
 import contextlib
 import hashlib
 import json
+import os
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -31,6 +32,7 @@ MAX_INLINE_FILE_BYTES = 256 * 1024  # real specs and method files are a few KB
 IN_THREAD_BYTES = 32 * 1024  # parsed at once on a thread: milliseconds
 PARSE_SECONDS = 3.0  # for the child, its start (~0.3 s) included
 PARSE_THREADS = 2
+PARSE_PRIORITY = 10  # the parse child's nice value
 
 
 def _is_connector(directory: Path) -> bool:
@@ -190,6 +192,8 @@ async def _parse_in_child(files: Mapping[str, str]) -> str | None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "from executor.server.connectors import child_main; child_main()",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    with contextlib.suppress(OSError):  # a caller's slow text must not take the cores from running jobs
+        os.setpriority(os.PRIO_PROCESS, process.pid, PARSE_PRIORITY)
     try:
         out, _ = await asyncio.wait_for(process.communicate(json.dumps(files).encode()), PARSE_SECONDS)
     except TimeoutError:

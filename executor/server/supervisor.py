@@ -3,7 +3,10 @@
 `WorkerProcess` owns one `python -m executor.server.worker` child and the replies it owes; when the
 child dies, for whatever reason, every job in flight on it gets an ENGINE_CRASHED result.
 `WorkerPool` holds N of them, a bounded FIFO of jobs waiting for a slot (QueueFull past it), and
-the restart loop.
+the restart loop. A worker that asks to retire (it abandoned an engine) keeps taking jobs while its
+replacement starts, then drains beside it (counted in `in_flight` and the memory budget): waiting
+for it to exit first left no worker at all when every worker retired at once, until their longest
+job ended, and then for a worker start.
 """
 
 from __future__ import annotations
@@ -114,10 +117,12 @@ class WorkerProcess:
     index: int
     options: WorkerOptions
     on_exit: Callable[[WorkerProcess], None]
+    on_retire: Callable[[WorkerProcess], None] = lambda _worker: None
     load: int = 0  # slots taken by jobs dispatched here (the pool's bookkeeping)
     started_at: float = 0.0
     exited: bool = False
-    retiring: bool = False  # it asked for no more jobs (an abandoned engine): it exits when done
+    retire_asked: bool = False  # it abandoned an engine: replace it (it works on until replaced)
+    retiring: bool = False  # replaced: no more jobs; it exits when done
     _process: asyncio.subprocess.Process | None = None
     _pending: dict[int, asyncio.Future[Reply]] = field(default_factory=dict)
     _jobs_out: LineBatcher | None = None  # the child's stdin
@@ -182,7 +187,9 @@ class WorkerProcess:
             while line := await self._process.stdout.readline():
                 reply = json.loads(line)
                 if "retire" in reply:
-                    self._retire()
+                    if not self.retire_asked:
+                        self.retire_asked = True
+                        self.on_retire(self)
                     continue
                 future = self._pending.pop(reply.get("id"), None)
                 if future is not None and not future.done():
@@ -202,8 +209,8 @@ class WorkerProcess:
             self._pending.clear()
             self.on_exit(self)
 
-    def _retire(self) -> None:
-        """No more jobs: the ones already sent are answered, then the child exits (and is replaced)."""
+    def retire(self) -> None:
+        """No more jobs: the ones already sent are answered, then the child exits."""
         self.retiring = True
         if self._jobs_out is not None:
             self._jobs_out.flush()
@@ -243,6 +250,7 @@ class WorkerPool:
         self.jobs_per_worker = max(1, jobs_per_worker)
         self.queue_size = max(0, queue_size)
         self.workers: list[WorkerProcess] = [self._new(i) for i in range(max(1, size))]
+        self.draining: set[WorkerProcess] = set()  # retired, replaced, finishing the jobs they have
         self._waiters: deque[asyncio.Future[WorkerProcess]] = deque()
         self._ids = itertools.count(1)
         self._on_restart = on_restart or (lambda: None)
@@ -252,12 +260,16 @@ class WorkerPool:
         self._refusing = False
 
     def _new(self, index: int) -> WorkerProcess:
-        return WorkerProcess(index, self.options, self._exited)
+        return WorkerProcess(index, self.options, self._exited, self._retired)
 
     @property
     def in_flight(self) -> int:
-        """Jobs dispatched to a worker and not yet answered."""
-        return sum(w.load for w in self.workers)
+        """Jobs dispatched to a worker (draining ones included) and not yet answered."""
+        return sum(w.load for w in self.workers) + sum(w.load for w in self.draining)
+
+    def pids(self) -> list[int]:
+        """The process ids of every worker child, draining ones included."""
+        return [pid for w in [*self.workers, *self.draining] if (pid := w.pid) is not None]
 
     @property
     def queued(self) -> int:
@@ -299,6 +311,7 @@ class WorkerPool:
 
     def _pick(self) -> WorkerProcess | None:
         free = [w for w in self.workers if w.alive and w.load < self.jobs_per_worker]
+        free = [w for w in free if not w.retire_asked] or free  # one whose replacement is starting: last
         return min(free, key=lambda w: w.load) if free else None
 
     async def _wait_for_slot(self, timeout: float) -> WorkerProcess | None:
@@ -341,12 +354,24 @@ class WorkerPool:
                 worker.load += 1
                 waiter.set_result(worker)
 
+    def _retired(self, worker: WorkerProcess) -> None:
+        """Start a replacement for a worker that asked to retire; it takes jobs until the swap."""
+        if not self._closing and not worker.exited and self.workers[worker.index] is worker:
+            self._start_restart(worker.index)
+
     def _exited(self, worker: WorkerProcess) -> None:
-        if self._closing:
+        self.draining.discard(worker)
+        if self._closing or worker.retiring:  # replaced already
+            return
+        if worker.retire_asked and self.workers[worker.index] is worker:  # its replacement is starting
+            self._fast_failures[worker.index] = 0
             return
         quick = time.monotonic() - worker.started_at < _FAST_EXIT_SECONDS
         self._fast_failures[worker.index] = self._fast_failures[worker.index] + 1 if quick else 0
-        task = asyncio.ensure_future(self._restart(worker.index))
+        self._start_restart(worker.index)
+
+    def _start_restart(self, index: int) -> None:
+        task = asyncio.ensure_future(self._restart(index))
         self._restarts.add(task)
         task.add_done_callback(self._restarts.discard)
 
@@ -365,7 +390,11 @@ class WorkerPool:
             if self._closing:
                 await replacement.stop(grace=1.0)
                 return
+            replaced = self.workers[index]
             self.workers[index] = replacement
+            if not replaced.exited:  # it asked to retire: it drains beside its replacement
+                self.draining.add(replaced)
+                replaced.retire()
             self._on_restart()
             self._wake()
             return
@@ -376,4 +405,4 @@ class WorkerPool:
         for task in list(self._restarts):
             task.cancel()
         await asyncio.gather(*self._restarts, return_exceptions=True)
-        await asyncio.gather(*(w.stop(grace) for w in self.workers), return_exceptions=True)
+        await asyncio.gather(*(w.stop(grace) for w in [*self.workers, *self.draining]), return_exceptions=True)

@@ -25,6 +25,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -161,6 +162,7 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
             replies.send(encode_reply(await worker.handle(message)))
             if abandoned_work() and not retiring:
                 retiring = True
+                lower_engine_threads()
                 replies.send(json.dumps({"retire": "an engine did not stop at a job's time limit"}).encode() + b"\n")
             await replies.drain_if_full()
 
@@ -177,6 +179,22 @@ async def serve(args: argparse.Namespace, protocol_out: BinaryIO) -> int:
     lanes.close()
     writer.close()
     return 0
+
+
+def lower_engine_threads() -> None:
+    """Every thread of this process but the calling one (the event loop) gets the lowest CPU priority:
+    an abandoned engine thread spins until the process exits, and must not take the cores from the
+    jobs of the other workers (a retiring worker gets no new jobs once its replacement is ready).
+    Linux's priorities are per thread; where /proc is missing this does nothing."""
+    me = threading.get_native_id()
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{os.getpid()}/task"):
+            if int(task) != me:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, int(task), LOWEST_PRIORITY)
+
+
+LOWEST_PRIORITY = 19
 
 
 def build_parser() -> argparse.ArgumentParser:

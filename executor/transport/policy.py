@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import quote, urlsplit
@@ -196,7 +197,24 @@ def _wire_url(scheme: str, host: str, port: int | None, original: str) -> URL:
 
 
 def _percent_encode(text: str, unsafe: frozenset[str]) -> str:
-    return "".join(c if "!" <= c <= "~" and c not in unsafe else quote(c, safe="") for c in text)
+    """Each character outside printable ASCII or in `unsafe` percent-encoded as UTF-8, the rest kept.
+
+    In C where it can be (str.translate over ASCII stretches): a script's 1.5 MiB URLs, 50 at a time,
+    held the worker's event loop, and every job on it, for seconds when this went character by
+    character in Python."""
+    escapes = _ascii_escapes(unsafe)
+    if text.isascii():
+        return text.translate(escapes)
+    parts = _NON_ASCII_RUNS.split(text)  # ASCII stretches at even indexes, non-ASCII runs at odd ones
+    return "".join(part.translate(escapes) if i % 2 == 0 else quote(part, safe="") for i, part in enumerate(parts))
+
+
+_NON_ASCII_RUNS = re.compile("([^\x00-\x7f]+)")
+
+
+@functools.cache
+def _ascii_escapes(unsafe: frozenset[str]) -> dict[int, str]:
+    return {i: f"%{i:02X}" for i in range(128) if not "!" <= chr(i) <= "~" or chr(i) in unsafe}
 
 
 def _remove_dot_segments(path: str) -> str:

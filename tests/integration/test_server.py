@@ -35,6 +35,7 @@ from executor.server.config import ServerConfig
 from executor.server.logging import JsonLinesLogger, job_log_context, make_logger, redact_secrets
 from executor.server.openapi import JOB_REQUEST_SCHEMA, JOB_RESULT_SCHEMA, openapi_document
 from executor.server.supervisor import WorkerOptions, WorkerPool
+from executor.server.worker import LOWEST_PRIORITY
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -752,6 +753,47 @@ async def test_an_engine_that_ignores_its_limit_costs_a_worker_recycle_not_a_bys
         await wait_until(lambda: pool.alive == 1 and pool.workers[0].pid != first_pid, timeout=10)
         status, body, _ = await service.job(demo_job())
         assert (status, body["status"]) == (200, "succeeded")
+        assert await service.metric("connector_executor_worker_restarts_total") == 1
+    finally:
+        await stop_service(service)
+
+
+async def test_a_retiring_worker_is_replaced_at_once_not_after_its_last_job(tmp_path: Path, engine: str) -> None:
+    # One worker, which asks to retire (an engine ignored its limit) while it still holds a job waiting
+    # 10 s. New jobs must not wait for that job: the replacement starts at once, the old worker takes
+    # jobs until it is ready, then drains beside it. (The replacement used to start when the old worker
+    # exited: with every worker retiring at once, no job could start until their longest job ended;
+    # the mixed-load test saw 4-7 s waits.)
+    hostile_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
+                  " return [Array.prototype.reverse.call({ length: 2 ** 32 - 1 }),"
+                  " Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1)] }")
+    long_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
+               " await new Promise((r) => setTimeout(r, 10000)); return { apiKey: 'long' } }")
+    config = ServerConfig(port=0, workers=1, jobs_per_worker=4, queue_size=4,
+                          connectors_dir=write_demo_connector(tmp_path), engine=engine)  # type: ignore[arg-type]
+    service = await start_service(config)
+    try:
+        pool = service.app[SERVICE].pool
+        first_pid = pool.workers[0].pid
+        long = asyncio.ensure_future(service.job({"connector": inline({GET_CREDENTIALS: long_js}, salt="long"),
+                                                  "method": GET_CREDENTIALS, "timeoutMs": 20000}))
+        await wait_until(lambda: pool.in_flight >= 1)
+        status, body, _ = await service.job({"connector": inline({GET_CREDENTIALS: hostile_js}, salt="retire"),
+                                             "method": GET_CREDENTIALS, "timeoutMs": 1000})
+        assert (status, body["status"], body["error"]["code"]) == (200, "failed", "TIMEOUT")
+        status, body, _ = await service.job(demo_job())  # on the old worker or its replacement
+        assert (status, body["status"]) == (200, "succeeded")
+        await wait_until(lambda: pool.workers[0].pid != first_pid, timeout=8)
+        status, body, _ = await service.job(demo_job())
+        assert (status, body["status"]) == (200, "succeeded")
+        assert not long.done()  # answered while the retired worker still drains its long job
+        assert first_pid in pool.pids() and pool.in_flight == 1
+        nice = {int((task / "stat").read_text().rsplit(")", 1)[1].split()[16])
+                for task in Path(f"/proc/{first_pid}/task").iterdir()}
+        assert LOWEST_PRIORITY in nice  # its threads (the abandoned engine's included) yield the cores
+        status, body, _ = await long
+        assert (status, body["status"], body["output"]) == (200, "succeeded", {"apiKey": "long"})
+        await wait_until(lambda: first_pid not in pool.pids(), timeout=10)
         assert await service.metric("connector_executor_worker_restarts_total") == 1
     finally:
         await stop_service(service)
