@@ -60,7 +60,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
                                             "AbortSignal"}), needs=("web", "timers", "net", "eventTarget")),
     # axios hands arraybuffer responses over as a Buffer, as in Node
-    Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
+    Unit("axios", ("axios_form.js", "axios.js"), frozenset({"axios"}), needs=("fetch", "buffer")),
     # 'crypto' is both the Web Crypto global and the module name (require('crypto'), 'node:crypto')
     Unit("crypto", ("crypto_hash.js", "crypto_keys.js", "crypto.js"), frozenset({"crypto", "CryptoKey"}),
          needs=("buffer", "net")),
