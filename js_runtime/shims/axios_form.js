@@ -9,7 +9,7 @@
 // - encodeSpecForm(form, boundary): a spec FormData (the global) as axios's formDataToStream sends it.
 // May use: host.bytes (web.js), Buffer (buffer.js), host.formData (form_data.js, when loaded).
 {
-  const { utf8Encode, concatBytes } = host.bytes;
+  const { utf8Encode, concatBytes, MAX_STORED_BYTES, tooLarge } = host.bytes;
   const kindOf = (v) => Object.prototype.toString.call(v).slice(8, -1);
   const isObject = (v) => v !== null && typeof v === 'object';
   const isPlainObject = (v) => {
@@ -158,8 +158,9 @@
     // ---- the `form-data` package's behaviour (what axios builds in Node) ----
     const PARTS = Symbol('parts');
     const BOUNDARY = Symbol('boundary');
+    const SIZE = Symbol('size');
     class NodeFormData {
-      constructor() { this[PARTS] = []; this[BOUNDARY] = null; }
+      constructor() { this[PARTS] = []; this[BOUNDARY] = null; this[SIZE] = 0; }
       append(field, value, options) {
         const opts = typeof options === 'string' ? { filename: options } : options || {};
         let v = typeof value === 'number' || value == null ? String(value) : value;
@@ -170,7 +171,11 @@
         const head = 'Content-Disposition: form-data; name="' + escapeName(field) + '"'
           + (filename ? '; filename="' + escapeName(filename) + '"' : '') + CRLF
           + (type ? 'Content-Type: ' + type + CRLF : '');
-        this[PARTS].push([head, typeof v === 'string' ? utf8Encode(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]);
+        const bytes = typeof v === 'string' ? utf8Encode(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+        const size = this[SIZE] + head.length + bytes.length;
+        if (size > MAX_STORED_BYTES) throw tooLarge();  // bytes live outside the engine's heap limit
+        this[SIZE] = size;
+        this[PARTS].push([head, bytes]);
       }
 
       getBoundary() {

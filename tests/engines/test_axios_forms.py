@@ -18,6 +18,8 @@ from aiohttp import BodyPartReader, web
 from aiohttp.test_utils import TestServer
 from support.differential import missing_npm, node_modules_dir, node_version
 
+from js_runtime.limits import Limits
+
 BOUNDARIES = re.compile(r"-{26}[0-9a-f]{24}|axios-1\.21\.1-boundary-[A-Za-z0-9_-]{25}")
 
 SCRIPT = r"""
@@ -148,3 +150,20 @@ async def test_axios_uploads_match_node_and_axios(run_js: Any, echo_server: str)
     assert len(result.output) == len(node)
     for ours, theirs in zip(result.output, node, strict=True):
         assert ours == theirs, ours[0]
+
+
+@pytest.mark.parametrize("build", [
+    "const o = {}; for (let i = 0; i < 40; i++) o['f' + i] = chunk; await axios.postForm('http://127.0.0.1:9/', o);",
+    "const o = {}; for (let i = 0; i < 40; i++) o['f' + i] = Buffer.from(chunk); axios.toFormData(o);",
+    "const fd = new FormData(); for (let i = 0; i < 40; i++) fd.append('f' + i, chunk); await axios.post('http://127.0.0.1:9/', fd);",
+])
+async def test_a_gigantic_form_fails_clearly_before_anything_is_sent(run_js: Any, build: str) -> None:
+    # form bytes live in ArrayBuffers, outside the engine's heap limit: the shims cap them (ERR_BLOB_TOO_LARGE)
+    result = await run_js(f"""import axios from 'axios';
+    export default async () => {{
+      const chunk = 'x'.repeat(1 << 20);
+      try {{ {build} }} catch (e) {{ return [e.name, e.code]; }}
+    }};""", export="default", limits=Limits(timeout=20))
+    assert result.error is None, result.error
+    assert result.output == ["RangeError", "ERR_BLOB_TOO_LARGE"]
+    assert result.requests == []
