@@ -50,7 +50,8 @@ UNITS: tuple[Unit, ...] = (
     Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
     # Blob/File/FormData; `blob`/`formData` select it too, for Response#blob() and Response#formData()
-    Unit("formData", ("form_data.js",), frozenset({"Blob", "File", "FormData", "blob", "formData"}), needs=("web",)),
+    Unit("formData", ("form_data.js", "form_parse.js"), frozenset({"Blob", "File", "FormData", "blob", "formData"}),
+         needs=("web",)),
     Unit("clone", ("clone.js",), frozenset({"structuredClone"}), needs=("web",)),
     Unit("buffer", ("buffer.js",), frozenset({"Buffer"}), needs=("web",)),
     # Buffer's numeric helpers, selected by their own names (a job using Buffer without them skips them)
