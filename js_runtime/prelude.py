@@ -45,7 +45,9 @@ BUFFER_NUMBER_METHODS = frozenset(
     + ["swap16", "swap32", "swap64"])
 
 UNITS: tuple[Unit, ...] = (
-    Unit("console", ("console.js",), frozenset({"console"})),
+    # util.inspect/formatWithOptions (Node's layout), for console and the util module; selected only through them
+    Unit("inspect", ("inspect.js",), frozenset()),
+    Unit("console", ("console.js",), frozenset({"console"}), needs=("inspect",)),
     Unit("timers", ("timers.js",), TIMER_NAMES),
     Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
@@ -68,7 +70,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
     # Node built-in modules: each registers itself with host.registerModule under its bare name
     Unit("querystring", ("mod_querystring.js",), frozenset({"querystring"}), needs=("buffer",), module_only=True),
-    Unit("util", ("mod_util.js",), frozenset({"util"}), needs=("web",), module_only=True),
+    Unit("util", ("mod_util.js",), frozenset({"util"}), needs=("web", "inspect"), module_only=True),
     Unit("url", ("mod_url.js",), frozenset({"url"}), needs=("web",), module_only=True),
     Unit("bufferModule", ("mod_buffer.js",), frozenset({"buffer"}), needs=("buffer",), module_only=True),
     Unit("events", ("mod_events.js",), frozenset({"events"}), module_only=True),

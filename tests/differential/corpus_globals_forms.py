@@ -76,8 +76,8 @@ CORPUS = Corpus(
     name="globals_forms",
     header=HEADER,
     cases=(
-        ("generated", "generated(2500, 17)"),
-        ("generated-2", "generated(2500, 4242)"),
+        ("generated", "generated(1200, 17)"),
+        ("generated-2", "generated(1200, 4242)"),
         ("basic", "parse('--b\\r\\nContent-Disposition: form-data; name=\"a\"\\r\\n\\r\\nx\\r\\n--b\\r\\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\\r\\nContent-Type: Text/Plain\\r\\n\\r\\nhello\\r\\n--b--\\r\\n', 'multipart/form-data; boundary=b')"),
         ("request-basic", "parse(B, 'multipart/form-data; boundary=b', true)"),
         ("file-default-type", "parse('--b\\r\\nContent-Disposition: form-data; name=\"f\"; filename=\"n\"\\r\\n\\r\\n\\u00e9\\r\\n--b--', 'multipart/form-data; boundary=b')"),
