@@ -4,10 +4,12 @@
 // inner levels, else one entry per line; arrays and typed arrays of more than 6 entries grouped in aligned
 // columns (groupArrayElements: numbers right-aligned); more than maxArrayLength (100) items of an array,
 // typed array, Set or Map end in "... n more items"; long strings split after their line breaks; depth 2,
-// circular references marked <ref *n>. Uses nothing but the language (no other shim).
+// circular references marked <ref *n>. Differs from Node: named properties of arrays and typed arrays of
+// more than 100,000 items are not shown. Uses nothing but the language (no other shim).
 {
   const BREAK = 80;
   const MIN_LINE = 16;
+  const LONG = 100000;
   const ESCAPES = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 39: "\\'", 92: '\\\\' };
   const escapeChar = (c) => {
     const code = c.charCodeAt(0);
@@ -93,7 +95,10 @@
     let braces;
     let grouped = false;
     let fill = null;  // pushes the entries (elements, members) into the output
-    const keys = Object.keys(v).concat(Object.getOwnPropertySymbols(v)
+    // Named properties of an array or typed array longer than LONG are not looked up: Object.keys would make
+    // a string per index (Node asks V8 for the non-index ones only), too much for the heap limit.
+    const long = (Array.isArray(v) || ArrayBuffer.isView(v)) && v.length > LONG;
+    const keys = (long ? [] : Object.keys(v)).concat(Object.getOwnPropertySymbols(v)
       .filter((s) => Object.prototype.propertyIsEnumerable.call(v, s)));
     const cls = className(v);
     const prefix = (fallback) => (cls === fallback ? '' : cls === null ? '[' + fallback + ': null prototype] ' : cls + ' ');
