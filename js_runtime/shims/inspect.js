@@ -16,10 +16,10 @@
     if (c.length === 1 && code >= 0xd800 && code <= 0xdfff) return '\\u' + code.toString(16);
     return ESCAPES[code] || '\\x' + code.toString(16).toUpperCase().padStart(2, '0');
   };
-  const LONE = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';
-  const ESCAPE_ALL = new RegExp("[\\x00-\\x1f\\x27\\x5c\\x7f-\\x9f]|" + LONE, 'g');
+  // regex literals, compiled with the prelude's bytecode (a `new RegExp` would compile in every job)
+  const ESCAPE_ALL = /[\x00-\x1f\x27\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
   const NEEDS_ESCAPE = /[\x00-\x1f\x27\x5c\x7f-\x9f\ud800-\udfff]/;
-  const ESCAPE_NO_QUOTE = new RegExp('[\\x00-\\x1f\\x5c\\x7f-\\x9f]|' + LONE, 'g');
+  const ESCAPE_NO_QUOTE = /[\x00-\x1f\x5c\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
   /** Node's strEscape: single quotes unless the string holds one, then double quotes or backticks. */
   function quote(s) {
     let q = "'";
