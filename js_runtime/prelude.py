@@ -45,12 +45,15 @@ BUFFER_NUMBER_METHODS = frozenset(
     + ["swap16", "swap32", "swap64"])
 
 UNITS: tuple[Unit, ...] = (
-    Unit("console", ("console.js",), frozenset({"console"})),
+    # util.inspect/formatWithOptions (Node's layout), for console and the util module; selected only through them
+    Unit("inspect", ("inspect.js",), frozenset()),
+    Unit("console", ("console.js",), frozenset({"console"}), needs=("inspect",)),
     Unit("timers", ("timers.js",), TIMER_NAMES),
     Unit("web", ("web.js",), frozenset({"URL", "URLSearchParams", "TextEncoder", "TextDecoder",
                                         "atob", "btoa", "DOMException"})),
     # Blob/File/FormData; `blob`/`formData` select it too, for Response#blob() and Response#formData()
-    Unit("formData", ("form_data.js",), frozenset({"Blob", "File", "FormData", "blob", "formData"}), needs=("web",)),
+    Unit("formData", ("form_data.js", "form_parse.js"), frozenset({"Blob", "File", "FormData", "blob", "formData"}),
+         needs=("web",)),
     Unit("clone", ("clone.js",), frozenset({"structuredClone"}), needs=("web",)),
     Unit("buffer", ("buffer.js",), frozenset({"Buffer"}), needs=("web",)),
     # Buffer's numeric helpers, selected by their own names (a job using Buffer without them skips them)
@@ -60,14 +63,14 @@ UNITS: tuple[Unit, ...] = (
     Unit("fetch", ("fetch.js",), frozenset({"fetch", "Headers", "Request", "Response", "AbortController",
                                             "AbortSignal"}), needs=("web", "timers", "net", "eventTarget")),
     # axios hands arraybuffer responses over as a Buffer, as in Node
-    Unit("axios", ("axios.js",), frozenset({"axios"}), needs=("fetch", "buffer")),
+    Unit("axios", ("axios_form.js", "axios.js"), frozenset({"axios"}), needs=("fetch", "buffer")),
     # 'crypto' is both the Web Crypto global and the module name (require('crypto'), 'node:crypto')
     Unit("crypto", ("crypto_hash.js", "crypto_keys.js", "crypto.js"), frozenset({"crypto", "CryptoKey"}),
          needs=("buffer", "net")),
     Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
     # Node built-in modules: each registers itself with host.registerModule under its bare name
     Unit("querystring", ("mod_querystring.js",), frozenset({"querystring"}), needs=("buffer",), module_only=True),
-    Unit("util", ("mod_util.js",), frozenset({"util"}), needs=("web",), module_only=True),
+    Unit("util", ("mod_util.js",), frozenset({"util"}), needs=("web", "inspect"), module_only=True),
     Unit("url", ("mod_url.js",), frozenset({"url"}), needs=("web",), module_only=True),
     Unit("bufferModule", ("mod_buffer.js",), frozenset({"buffer"}), needs=("buffer",), module_only=True),
     Unit("events", ("mod_events.js",), frozenset({"events"}), module_only=True),

@@ -4,7 +4,8 @@
 // defaults (incl. headers.common/<method>), interceptors, getUri, AxiosError, CanceledError/isCancel,
 // AxiosHeaders (basic), isAxiosError, all/spread, mergeConfig; params/paramsSerializer, baseURL,
 // data transforms, auth, timeout, signal, validateStatus, responseType, maxRedirects.
-// Deliberately omitted: CancelToken, FormData/multipart and postForm, streams and progress events,
+// Forms (axios_form.js): postForm/putForm/patchForm, toFormData, formToJSON, FormData and Blob bodies.
+// Deliberately omitted: CancelToken, streams and progress events,
 // proxies, agents, xsrf, maxContentLength/maxBodyLength, beforeRedirect, decompress options,
 // data: URLs; `request` is a stub ({res: {responseUrl}}), not a ClientRequest. AxiosHeaders.from()
 // takes objects, not raw header text. The transport sends a custom paramsSerializer's query with
@@ -104,7 +105,8 @@
   }
   for (const code of ['ERR_BAD_OPTION_VALUE', 'ERR_BAD_OPTION', 'ECONNABORTED', 'ETIMEDOUT', 'ECONNREFUSED',
     'ERR_NETWORK', 'ERR_FR_TOO_MANY_REDIRECTS', 'ERR_DEPRECATED', 'ERR_BAD_RESPONSE', 'ERR_BAD_REQUEST',
-    'ERR_CANCELED', 'ERR_NOT_SUPPORT', 'ERR_INVALID_URL']) AxiosError[code] = code;
+    'ERR_CANCELED', 'ERR_NOT_SUPPORT', 'ERR_INVALID_URL', 'ERR_FORM_DATA_DEPTH_EXCEEDED']) AxiosError[code] = code;
+  const form = host.axiosForm(AxiosError);
 
   class CanceledError extends AxiosError {
     constructor(message, config, request) {
@@ -124,35 +126,21 @@
     .replace(/%2C/gi, ',').replace(/%20/g, '+');
   const encodeForm = (v) => encodeURIComponent(v)
     .replace(/[!'()~]|%20/g, (c) => (c === '%20' ? '+' : '%' + c.charCodeAt(0).toString(16).toUpperCase()));
-  const stripBrackets = (key) => (key.endsWith('[]') ? key.slice(0, -2) : key);
-  const convertValue = (v) => (v instanceof Date ? v.toISOString() : v);
 
   /** [key, value] pairs the way axios's toFormData flattens params and url-encoded form bodies. */
-  function flatten(params, options) {
-    const indexes = options && options.indexes !== undefined ? options.indexes : false;
-    const dots = !!(options && options.dots);
-    const render = (path) => path.map((t, i) => (i && !dots ? '[' + stripBrackets(t) + ']' : stripBrackets(t)))
-      .join(dots ? '.' : '');
+  function flatten(params, options, visitor) {
     const pairs = [];
-    const arrayKey = (key, i) => (indexes === true ? render([key, String(i)]) : indexes === null ? key : key + '[]');
-    const visit = (value, path) => {
-      for (const rawKey of Object.keys(value)) {
-        const el = value[rawKey];
-        const key = rawKey.trim();
-        if (el == null) continue;
-        if (!path.length && isObject(el) && key.endsWith('{}')) {
-          pairs.push([key, JSON.stringify(el)]);
-        } else if (!path.length && Array.isArray(el) && (!el.some(isVisitable) || key.endsWith('[]'))) {
-          el.forEach((x, i) => { if (x != null) pairs.push([arrayKey(stripBrackets(key), i), convertValue(x)]); });
-        } else if (isVisitable(el)) {
-          visit(el, path.concat(key));
-        } else {
-          pairs.push([path.length ? render(path.concat(key)) : key, convertValue(el)]);
-        }
-      }
-    };
-    visit(params, []);
+    const target = { append: (k, v) => { pairs.push([k, v]); } };
+    form.toFormData(params, target, visitor ? Object.assign({ visitor }, options) : options);
     return pairs;
+  }
+  // toURLEncodedForm: a Buffer value is sent as base64
+  function urlEncodedVisitor(value, key, path, helpers) {
+    if (typeof Buffer === 'function' && Buffer.isBuffer(value)) {
+      this.append(key, value.toString('base64'));
+      return false;
+    }
+    return helpers.defaultVisitor.apply(this, arguments);
   }
 
   function buildURL(url, params, serializer) {
@@ -228,13 +216,18 @@
 
   function transformRequest(data, headers) {
     const type = headers.getContentType() || '';
-    if (http.isBinary(data)) return data;
+    if (form.isFormData(data)) return type.indexOf('application/json') !== -1 ? JSON.stringify(form.formDataToJSON(data)) : data;
+    if (http.isBinary(data) || ['Blob', 'File'].indexOf(form.kindOf(data)) !== -1) return data;
     if (http.isURLSearchParams(data)) {
       headers.setContentType('application/x-www-form-urlencoded;charset=utf-8', false);
       return data.toString();
     }
     if (isObject(data) && type.indexOf('application/x-www-form-urlencoded') !== -1) {
-      return flatten(data, this.formSerializer).map(([k, v]) => encodeForm(k) + '=' + encodeForm(v)).join('&');
+      return flatten(data, this.formSerializer, urlEncodedVisitor).map(([k, v]) => encodeForm(k) + '=' + encodeForm(v)).join('&');
+    }
+    if (isObject(data) && type.indexOf('multipart/form-data') !== -1) {
+      const FormDataClass = this.env && this.env.FormData;
+      return form.toFormData(data, FormDataClass ? new FormDataClass() : null, this.formSerializer);
     }
     if (isObject(data) || type.indexOf('application/json') !== -1) {
       headers.setContentType('application/json', false);
@@ -261,7 +254,28 @@
   }
 
   // ---- the adapter: one config to one host.request ----
-  function wireRequest(config, parsed) {
+  /** The body to send: forms encoded (and their content type set) as the http adapter does, Blobs as bytes. */
+  function bodyBytes(config) {
+    const data = config.data;
+    const headers = config.headers;
+    if (form.isSpecForm(data)) {
+      const user = headers.getContentType() && String(headers.getContentType()).match(/boundary=([-_\w\d]{10,70})/i);
+      const encoded = form.encodeSpecForm(data, (user && user[1]) || form.specBoundary(VERSION));
+      headers.set('Content-Type', encoded.type);
+      return encoded.bytes;
+    }
+    if (data instanceof form.NodeFormData) {
+      headers.set(data.getHeaders());
+      return form.nodeFormBody(data);
+    }
+    if (['Blob', 'File'].indexOf(form.kindOf(data)) !== -1) {
+      if (data.size) headers.setContentType(data.type || 'application/octet-stream');
+      return host.formData.bytesOf(data);
+    }
+    return data;
+  }
+
+  function wireRequest(config, parsed, data) {
     const headers = config.headers;
     headers.set('User-Agent', 'axios/' + VERSION, false);
     const auth = config.auth ? (config.auth.username || '') + ':' + (config.auth.password || '')
@@ -274,7 +288,6 @@
       if (value == null || value === false) continue;
       for (const v of [].concat(value)) wireHeaders.push([name, String(v).replace(/[^\t\x20-\x7e\x80-\xff]+/g, '')]);
     }
-    const data = config.data;
     return {
       method: config.method.toUpperCase(),
       url: parsed.protocol + '//' + parsed.host
@@ -330,12 +343,17 @@
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       return Promise.reject(new AxiosError('Unsupported protocol ' + parsed.protocol, 'ERR_BAD_REQUEST', config));
     }
-    const data = config.data;
+    let data;
+    try {
+      data = bodyBytes(config);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (data && typeof data !== 'string' && !http.isBinary(data)) {
       const message = 'Data after transformation must be a string, an ArrayBuffer, a Buffer, or a Stream';
       return Promise.reject(new AxiosError(message, 'ERR_BAD_REQUEST', config));
     }
-    return exchange(config, wireRequest(config, parsed));
+    return exchange(config, wireRequest(config, parsed, data));
   }
 
   function exchange(config, wire) {
@@ -443,7 +461,10 @@
   }
   for (const method of ['post', 'put', 'patch']) {
     Axios.prototype[method] = function (url, data, config) {
-      return this.request(mergeConfig(config || {}, { method, url, data }));
+      return this.request(mergeConfig(config || {}, { method, headers: {}, url, data }));
+    };
+    Axios.prototype[method + 'Form'] = function (url, data, config) {
+      return this.request(mergeConfig(config || {}, { method, headers: { 'Content-Type': 'multipart/form-data' }, url, data }));
     };
   }
 
@@ -468,6 +489,7 @@
     timeout: 0,
     validateStatus: (status) => status >= 200 && status < 300,
     headers: { common: { Accept: 'application/json, text/plain, */*', 'Content-Type': undefined } },
+    env: { FormData: form.NodeFormData, Blob: host.formData ? host.formData.Blob : null },
   };
   for (const method of METHODS) defaults.headers[method] = {};
 
@@ -475,6 +497,7 @@
   Object.assign(axios, {
     Axios, AxiosError, AxiosHeaders, CanceledError, Cancel: CanceledError, isCancel, VERSION, mergeConfig,
     isAxiosError: (value) => isObject(value) && value.isAxiosError === true,
+    toFormData: form.toFormData, formToJSON: form.formDataToJSON,
     all: (promises) => Promise.all(promises),
     spread: (callback) => (args) => callback.apply(null, args),
   });

@@ -1,86 +1,10 @@
 // console.* captured into the job's logs, printed as Node 20 prints them: util.format's %s %d %i %f %j
 // %o %O %c %% directives, group indentation, count/time labels, assert, table (Node's box layout),
 // dir, trace ("Trace: ..."), and Node's process warnings for unknown labels (level 'warn').
-// Values are described roughly as util.inspect does; the session enforces the log budget again.
+// Values are described as util.inspect does (inspect.js); the session enforces the log budget again.
 {
-  const ESCAPES = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f', '\v': '\\v', '\\': '\\\\' };
-  function quote(s) {  // util.inspect's string quoting: ' unless the string holds one, then " or `
-    const q = !s.includes("'") ? "'" : !s.includes('"') ? '"' : !s.includes('`') ? '`' : "'";
-    const body = s.replace(/[\\\x00-\x1f\x7f]/g, (c) => ESCAPES[c]
-      || '\\x' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
-    return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
-  }
-  function describe(value, depth) {
-    if (typeof value === 'string') return depth === 0 ? value : quote(value);
-    if (value === undefined) return 'undefined';
-    if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
-    if (typeof value === 'bigint') return String(value) + 'n';
-    if (typeof value === 'symbol') return value.toString();
-    if (typeof value === 'function') return '[Function: ' + (value.name || '(anonymous)') + ']';
-    if (value instanceof Error) return value.stack ? String(value.stack) : value.name + ': ' + value.message;
-    if (depth > 2) return Array.isArray(value) ? '[Array]' : '[Object]';
-    try {
-      if (Array.isArray(value)) return '[ ' + value.map((v) => describe(v, depth + 1)).join(', ') + ' ]';
-      const keys = objectKeys(value);
-      if (keys.length === 0) return '{}';
-      return '{ ' + keys.map((k) => k + ': ' + describe(value[k], depth + 1)).join(', ') + ' }';
-    } catch (e) {
-      return '[object]';
-    }
-  }
-
-  const number = (v, integer) => {
-    if (typeof v === 'bigint') return String(v) + 'n';
-    if (typeof v === 'symbol' || (typeof v === 'object' && v !== null)) return 'NaN';
-    const n = integer ? parseInt(v) : typeof v === 'string' && !integer ? Number(v) : Number(v);
-    return Object.is(n, -0) ? '-0' : String(n);
-  };
-  function directive(c, arg) {
-    if (c === 's') {
-      if (typeof arg === 'bigint') return String(arg) + 'n';
-      if (typeof arg === 'object' && arg !== null) return describe(arg, 1);
-      return typeof arg === 'symbol' ? arg.toString() : Object.is(arg, -0) ? '-0' : String(arg);
-    }
-    if (c === 'd') return number(arg, false);
-    if (c === 'i') return typeof arg === 'bigint' ? String(arg) + 'n' : number(arg, true);
-    if (c === 'f') return typeof arg === 'symbol' ? 'NaN' : String(parseFloat(arg));
-    if (c === 'j') {
-      try { return stringify(arg); } catch (e) { return '[Circular]'; }
-    }
-    if (c === 'c') return '';
-    return describe(arg, 1);  // %o, %O
-  }
-
-  function formatLogArgs(args) {
-    let first = 0;
-    let head = '';
-    if (typeof args[0] === 'string' && args.length > 1) {
-      const text = args[0];
-      let next = 1;
-      let last = 0;
-      for (let i = 0; i < text.length - 1; i++) {
-        if (text[i] !== '%') continue;
-        const c = text[i + 1];
-        if (c === '%') {
-          head += text.slice(last, i) + '%';
-          last = i + 2;
-          i++;
-        } else if ('sdifjoOc'.includes(c) && next < args.length) {
-          head += text.slice(last, i) + directive(c, args[next++]);
-          last = i + 2;
-          i++;
-        }
-      }
-      head += text.slice(last);
-      first = next;
-      const parts = [head];
-      for (let i = first; i < args.length; i++) parts.push(describe(args[i], 0));
-      return parts.join(' ');
-    }
-    const parts = [];
-    for (let i = 0; i < args.length; i++) parts.push(describe(args[i], 0));
-    return parts.join(' ');
-  }
+  const { inspect, formatWithOptions } = host.inspect;  // inspect.js: Node's util.inspect layout
+  const formatLogArgs = (args) => formatWithOptions(undefined, ...args);
 
   let indent = '';
   host.log = function log(level, args, formatted) {
@@ -104,7 +28,7 @@
   consoleObject.trace = function (...args) {
     host.log('trace', [], 'Trace' + (args.length ? ': ' + formatLogArgs(args) : ''));
   };
-  consoleObject.dir = function (value) { host.log('log', [], describe(value, 1)); };
+  consoleObject.dir = function (value, options) { host.log('log', [], inspect(value, options)); };
   consoleObject.dirxml = function (...args) { host.log('log', args); };
   consoleObject.assert = function (ok, ...args) {
     if (ok) return;
@@ -149,18 +73,16 @@
       warning("No such label '" + label + "' for console." + name + '()');
       return;
     }
-    const extra = args.length ? ' ' + args.map((a) => describe(a, 0)).join(' ') : '';
-    host.log('info', [], label + ': ' + elapsed(label) + extra);
+    host.log('info', ['%s: %s', label, elapsed(label), ...args]);
     if (end) timers.delete(label);
   };
   consoleObject.timeEnd = function (label = 'default') { timeReport('timeEnd', label, [], true); };
   consoleObject.timeLog = function (label = 'default', ...args) { timeReport('timeLog', label, args, false); };
 
   // console.table: Node's layout (columns in first-seen order, integer-like keys first, 'Values' last).
-  const cell = (v) => {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && objectKeys(v).length > 2) return '[Object]';
-    return describe(v, 2);
-  };
+  const cell = (v) => inspect(v, {  // Node's table cells: shallow, at most 3 array items, one line
+    depth: typeof v === 'object' && v !== null && !Array.isArray(v) && objectKeys(v).length > 2 ? -1 : 0,
+    maxArrayLength: 3, breakLength: Infinity });
   function renderTable(head, columns) {
     const widths = head.map((h, i) => Math.max(h.length, ...columns[i].map((c) => c.length)) + 2);
     const line = (l, m, r) => l + widths.map((w) => '─'.repeat(w)).join(m) + r;

@@ -1,8 +1,9 @@
 // fetch.js: Node 20 (undici) style fetch, Headers, Request, Response, AbortController, AbortSignal.
 // Every request goes through host.request (Python); web.js provides the URL/bytes globals used here.
 // Also shares byte/body/network-error helpers with axios.js as `host.http`.
-// Blob and FormData bodies (multipart as undici encodes it) and blob()/formData() come with form_data.js.
-// Deliberately omitted: streams (Response.body is always null), multipart formData() parsing, bytes(), mode/credentials/cache/integrity/keepalive, immutable header guards,
+// Blob and FormData bodies (multipart as undici encodes it) and blob()/formData() come with form_data.js
+// and form_parse.js (unit formData).
+// Deliberately omitted: streams (Response.body is always null), bytes(), mode/credentials/cache/integrity/keepalive, immutable header guards,
 // original header-name case on the wire (names are sent lower-case).
 // Known differences: an invalid header value or method fails as `fetch failed` when sent, not as
 // Node's TypeError when set; a lower-case method such as 'patch' is sent upper-cased (Node sends it
@@ -244,16 +245,8 @@
       return consume(this).then((b) => new host.formData.Blob([wireBytes(b)],
         { type: this.headers.get('content-type') || '' }));
     }
-    formData() {  // urlencoded bodies; multipart parsing is not offered (rejects with a TypeError)
-      return consume(this).then((b) => {
-        const type = this.headers.get('content-type') || '';
-        if (!/^application\/x-www-form-urlencoded/i.test(type)) {
-          throw new TypeError('Response.formData: only application/x-www-form-urlencoded bodies are supported');
-        }
-        const form = new host.formData.FormData();
-        for (const [k, v] of new URLSearchParams(wireText(b))) form.append(k, v);
-        return form;
-      });
+    formData() {  // multipart and urlencoded bodies, parsed as undici does (form_parse.js)
+      return consume(this).then((b) => host.formData.parseBody(wireBytes(b), this.headers.get('content-type')));
     }
     arrayBuffer() {
       return consume(this).then((b) => {

@@ -1,5 +1,6 @@
 // Blob, File and FormData (Node 20 / undici), and the multipart/form-data encoding fetch sends for a
-// FormData body (host.formData.encode, used by fetch.js and axios.js when this unit is loaded).
+// FormData body (host.formData.encode, used by fetch.js; axios_form.js has axios's own encoding and reads
+// Blob bytes with host.formData.bytesOf). The byte cap (ERR_BLOB_TOO_LARGE) is web.js's host.bytes.tooLarge.
 // Blob contents are held as one Uint8Array; stream() is omitted (no streams in the sandbox).
 {
   const { utf8Encode, utf8Decode, concatBytes, argType } = host.bytes;
@@ -10,11 +11,7 @@
     if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer.slice(part.byteOffset, part.byteOffset + part.byteLength));
     return utf8Encode(`${part}`);
   };
-  // ArrayBuffer memory is outside V8's heap limit (SECURITY.md), so Blob and FormData contents have a cap
-  // of their own, a quarter of the default engine heap limit (copies included, that fits in it): past it, a RangeError with code ERR_BLOB_TOO_LARGE.
-  const MAX_BYTES = 16 * 1024 * 1024;
-  const tooLarge = () => Object.assign(new RangeError('Blob or FormData contents larger than ' + MAX_BYTES
-    + ' bytes'), { code: 'ERR_BLOB_TOO_LARGE' });
+  const { MAX_STORED_BYTES: MAX_BYTES, tooLarge } = host.bytes;  // the cap on bytes kept in the sandbox
   const normType = (t) => (t === undefined || /[^\x20-\x7e]/.test(`${t}`) ? '' : `${t}`.toLowerCase());
 
   class Blob {

@@ -743,7 +743,13 @@
     },
     href: serializeURL,
   };
-  host.bytes = { nodeError, argType, concatBytes, codesToString, latin1Bytes, binaryBytes, utf8Encode, utf8Decode, utf8Cut,
+  // ArrayBuffer memory is outside V8's heap limit (SECURITY.md), so the byte stores built from connector data
+  // (Blob, FormData, axios's form-data parts) have a cap of their own, a quarter of the default engine heap
+  // limit (copies included, that fits in it): past it, a RangeError with code ERR_BLOB_TOO_LARGE.
+  const MAX_STORED_BYTES = 16 * 1024 * 1024;
+  const tooLarge = () => Object.assign(new RangeError('Blob or FormData contents larger than ' + MAX_STORED_BYTES
+    + ' bytes'), { code: 'ERR_BLOB_TOO_LARGE' });
+  host.bytes = { MAX_STORED_BYTES, tooLarge, nodeError, argType, concatBytes, codesToString, latin1Bytes, binaryBytes, utf8Encode, utf8Decode, utf8Cut,
     utf8Length, base64Encode, base64Decode, hexDecode, toHex };
   const globals = { URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, DOMException };
   for (const name of Object.keys(globals)) host.defineGlobal(name, globals[name]);

@@ -9,7 +9,7 @@ import importlib
 from pathlib import Path
 
 import pytest
-from support.differential import Corpus, mismatches, node_results, node_version
+from support.differential import Corpus, mismatches, missing_npm, node_results, node_version
 
 from js_runtime.limits import Limits
 
@@ -25,6 +25,8 @@ CORPORA: dict[str, Corpus] = {
 @pytest.mark.parametrize("corpus_name", list(CORPORA))
 async def test_engines_agree_with_node(run_js, engine, corpus_name):
     corpus = CORPORA[corpus_name]
+    if (reason := missing_npm(corpus.npm)) is not None:
+        pytest.skip(reason)
     node = node_results(corpus)
     result = await run_js(corpus.module_source(), limits=Limits(timeout=60))
     assert result.error is None, result.error

@@ -29,6 +29,10 @@ console.debug('dbg'); console.error('err', 2); console.dirxml('xml', 1);
 console.log('%s|%d|%i|%f|%j|%%|%c', 'a', '42', 3.7, '1.5', { j: 1 }, 'css', 'extra');
 console.log('%s:%s', 'only'); console.log(5, '%s', 'a'); console.log('%d %i %d', -0, 2n, {}); console.log('100%');
 console.log('%s', null, undefined, true); console.log('%i', '0x1f'); console.log('%f', 'abc');
+console.log(Array.from({ length: 30 }, (_, i) => i * 37 % 1000)); console.log([1, 2, 3, 4, 5, 6, 7]);
+console.log({ rows: Array.from({ length: 120 }, (_, i) => i * 1.5), names: ['ann', 'bob', 'cy', 'di', 'ed', 'flo', 'gus', 'hal'] });
+console.log('ids %O', Array.from({ length: 12 }, (_, i) => 1000 + i)); console.info(new Set(Array.from({ length: 8 }, (_, i) => 'item' + i)));
+console.dir({ a: { b: { c: { d: [1, 2] } } } }, { depth: 0 }); console.table([[1, 2, 3, 4, 5]]);
 """
 
 

@@ -15,12 +15,18 @@ A corpus may list deliberate differences (`deliberate = {name: reason}` for ever
 `{"name@quickjs": reason}` for one engine); the test checks that each of them still differs (else it
 is no longer deliberate and must leave the list). Node itself is the
 oracle, run live: no expected value is written by hand. Without a `node` 20 on PATH the tests skip.
+
+A corpus that imports an npm package on the Node side (`axios`: the engines have their own) names it in
+`npm`; Node then resolves it from `node_modules_dir()` (`$CONNECTOR_EXECUTOR_NODE_MODULES`, else
+`.node/node_modules` in the repository, which `.ci/run` fills with `npm install --prefix .node`), and
+the corpus is skipped with that reason where the package is not installed.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -85,6 +91,7 @@ class Corpus:
     cases: tuple[tuple[str, str], ...]
     header: str = ""
     deliberate: dict[str, str] = field(default_factory=dict)
+    npm: tuple[str, ...] = ()
 
     def module_source(self) -> str:
         """The one module both Node and the engines run; its default export returns every result."""
@@ -110,9 +117,34 @@ def node_version() -> str | None:
     return version if version.startswith("v20.") else None
 
 
+NPM_PACKAGES = {"axios": "1.21.1"}  # the versions the shims follow; .ci/run installs these
+
+
+def node_modules_dir() -> Path:
+    """Where Node finds the npm packages corpora name (see the module docstring)."""
+    configured = os.environ.get("CONNECTOR_EXECUTOR_NODE_MODULES")
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / ".node" / "node_modules"
+
+
+def missing_npm(packages: tuple[str, ...]) -> str | None:
+    """Why Node cannot import `packages` at the versions the shims follow (None when it can)."""
+    for name in packages:
+        manifest = node_modules_dir() / name / "package.json"
+        try:
+            version = json.loads(manifest.read_text(encoding="utf-8"))["version"]
+        except (OSError, ValueError, KeyError):
+            version = None
+        if version != NPM_PACKAGES[name]:
+            return (f"Node needs {name}@{NPM_PACKAGES[name]} in {node_modules_dir()} "
+                    f"(npm install --prefix .node {name}@{NPM_PACKAGES[name]}); found {version}")
+    return None
+
+
 @functools.cache
-def _node_results_cached(source: str) -> tuple[str, ...]:
+def _node_results_cached(source: str, npm: bool = False) -> tuple[str, ...]:
     with tempfile.TemporaryDirectory() as folder:
+        if npm:
+            (Path(folder) / "node_modules").symlink_to(node_modules_dir())
         module = Path(folder) / "case.mjs"
         module.write_text(source, encoding="utf-8")
         runner = Path(folder) / "run.mjs"
@@ -126,7 +158,7 @@ def _node_results_cached(source: str) -> tuple[str, ...]:
 
 def node_results(corpus: Corpus) -> list[Any]:
     """What Node.js 20 returns for each case of `corpus`, in order."""
-    return [json.loads(item) for item in _node_results_cached(corpus.module_source())]
+    return [json.loads(item) for item in _node_results_cached(corpus.module_source(), bool(corpus.npm))]
 
 
 def mismatches(corpus: Corpus, engine: str, node: list[Any], ours: list[Any]) -> tuple[

@@ -10,7 +10,7 @@ from js_runtime.prelude import ALL_UNITS, UNITS, prelude_source, units_for
 @pytest.mark.parametrize(("names", "expected"), [
     ((), ()),
     (("x", "fetcher", "consoles", "Url"), ()),  # near misses are not mentions
-    (("console",), ("console",)),
+    (("console",), ("inspect", "console")),  # console.log is util.formatWithOptions (inspect.js)
     (("setTimeout",), ("timers",)),
     (("queueMicrotask",), ("timers",)),
     (("btoa",), ("web",)),
@@ -22,7 +22,7 @@ from js_runtime.prelude import ALL_UNITS, UNITS, prelude_source, units_for
     (("crypto",), ("web", "buffer", "net", "crypto")),
     (("apiClient",), ("timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
     (("externalApiClient", "console"),
-     ("console", "timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
+     ("inspect", "console", "timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
 ])
 def test_a_module_gets_the_units_it_names_and_what_they_need(names: tuple[str, ...],
                                                               expected: tuple[str, ...]) -> None:
@@ -31,7 +31,7 @@ def test_a_module_gets_the_units_it_names_and_what_they_need(names: tuple[str, .
 
 def test_the_order_is_evaluation_order_whatever_the_order_of_mention() -> None:
     assert units_for(["Buffer", "console", "setTimeout"]) == units_for(["setTimeout", "Buffer", "console"]) \
-        == ("console", "timers", "web", "buffer")
+        == ("inspect", "console", "timers", "web", "buffer")
 
 
 def test_every_need_is_an_earlier_unit() -> None:
