@@ -922,6 +922,35 @@ module.exports = () => { const a = []; a.length = 2 ** 32 - 1; return a; };""", 
 ]
 
 
+# A job's time limit is its own wall-clock time (#19 item 3). QuickJS used to count the process's CPU
+# time, shared by every lane: beside spinning jobs a job's limit ran out early (on two idle cores,
+# after half its time), and where the process got less than a core a spinner outlived its limit
+# until its lane was abandoned (seen: TIMEOUT after 5 s of a 3 s limit, its lane given up).
+SPINNER = "module.exports = () => { for (;;) {} };"
+BUSY_FOR_TWO_SECONDS = """
+module.exports = () => { const until = Date.now() + 2000; let n = 0; while (Date.now() < until) n++; return 'done'; };"""
+
+
+async def test_a_jobs_time_limit_counts_its_own_time_beside_spinners(run_js) -> None:  # type: ignore[no-untyped-def]
+    from js_runtime.lanes import abandoned_work
+
+    abandoned = abandoned_work()
+
+    async def timed(source: str) -> tuple[Any, float]:
+        started = time.monotonic()
+        result = await run_js(source, limits=Limits(timeout=3.0))
+        return result, time.monotonic() - started
+
+    spinners = [asyncio.ensure_future(timed(SPINNER)) for _ in range(3)]
+    await asyncio.sleep(0.1)
+    busy, busy_seconds = await timed(BUSY_FOR_TWO_SECONDS)
+    assert (busy.output, busy.error) == ("done", None), f"failed after {busy_seconds:.2f} s"
+    for spinner, seconds in await asyncio.gather(*spinners):
+        assert code_of(spinner) == "TIMEOUT", spinner.error
+        assert 2.95 <= seconds < 3.75, seconds  # on time: neither early nor left to the stop grace
+    assert abandoned_work() == abandoned  # every spinner was stopped, none given up
+
+
 # Run in a child process: an abandoned engine keeps its thread busy until the process exits, which is
 # exactly what the worker and the CLI do about it (this test process must not keep burning CPU).
 _IGNORING_CHILD = """
