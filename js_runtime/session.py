@@ -317,7 +317,8 @@ def _reachable_names(call: MethodCall) -> frozenset[str]:
 
 
 def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
-    options: dict[str, Any] = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
+    options: dict[str, Any] = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries,
+                               "maxOutputBytes": limits.max_output_bytes}
     if "crypto" in units_for(_reachable_names(call)):
         options["entropy"] = os.urandom(32).hex()  # keys crypto.js's CSPRNG; only jobs that load it pay
     try:

@@ -26,6 +26,7 @@ const state = {
   configured: false,
   files: [],  // [file, lines, probe] per connector file run (see host.where)
   failure: null,  // the method's error object, for __ce.where
+  maxOutputBytes: 1048576,  // configured by the session (Limits.max_output_bytes)
 };
 
 // `makers`: context-object makers registered by shim units (see ContextObject in session.py).
@@ -34,42 +35,84 @@ const host = { makers: Object.create(null) };
 // ---- strict output serialisation: JSON or a clear reason why not ----
 
 class NotJson extends Error {}
+class TooLarge extends Error {}
 
 // Deeper output would overflow QuickJS's stack here, or the session's JSON parser.
 const MAX_OUTPUT_DEPTH = 100;
 
-function toJsonValue(value, path, seen) {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+// The output is measured while it is copied, before anything is serialised or leaves the engine:
+// `budget.left` is charged the fewest characters each part can take as JSON (a string's characters
+// and quotes, a key's quotes and colon, one per number, a comma per element), and the copy stops as
+// soon as it is spent. So an oversized output is refused without a copy of it (a 256 MiB string
+// was copied several times, 1.4 GB of RSS, before the session's check), and what does leave the
+// engine is a few times the limit at most (escapes); the session then checks the exact size.
+function charge(budget, chars) {
+  budget.left -= chars;
+  if (budget.left < 0) throw new TooLarge();
+}
+
+function toJsonValue(value, path, seen, budget) {
+  if (value === null) { charge(budget, 4); return value; }
+  if (typeof value === 'string') { charge(budget, value.length + 2); return value; }
+  if (typeof value === 'boolean') { charge(budget, 4); return value; }
+  if (typeof value === 'number') { charge(budget, 1); return Number.isFinite(value) ? value : null; }
   if (typeof value === 'bigint') throw new NotJson('a BigInt at ' + path);
   if (typeof value === 'function') throw new NotJson('a function at ' + path);
   if (typeof value === 'symbol') throw new NotJson('a symbol at ' + path);
-  if (typeof value.toJSON === 'function') return toJsonValue(value.toJSON(), path, seen);
+  if (typeof value.toJSON === 'function') return toJsonValue(value.toJSON(), path, seen, budget);
   if (seen.indexOf(value) !== -1) throw new NotJson('a circular reference at ' + path);
   if (seen.length >= MAX_OUTPUT_DEPTH) throw new NotJson('a value nested more than ' + MAX_OUTPUT_DEPTH + ' levels deep');
   seen.push(value);
   let out;
   if (Array.isArray(value)) {
-    out = value.map((v, i) => (v === undefined ? null : toJsonValue(v, path + '[' + i + ']', seen)));
+    const length = value.length;
+    charge(budget, 1 + 2 * length);  // brackets, and each element's comma and at least one character
+    out = new Array(length);
+    for (let i = 0; i < length; i++) {
+      const v = value[i];
+      out[i] = v === undefined ? null : toJsonValue(v, path + '[' + i + ']', seen, budget);
+    }
   } else {
+    charge(budget, 2);
     out = {};
     for (const key of objectKeys(value)) {
-      if (value[key] !== undefined) out[key] = toJsonValue(value[key], path + '.' + key, seen);
+      const v = value[key];
+      if (v === undefined) continue;
+      charge(budget, key.length + 4);  // quotes, colon, comma
+      out[key] = toJsonValue(v, path + '.' + key, seen, budget);
     }
   }
   seen.pop();
   return out;
 }
 
+// A JSON copy of `value` within `chars` (at least), or `fallback` when it is not JSON or larger.
+function boundedJson(value, chars, fallback) {
+  try {
+    return toJsonValue(value, 'value', [], { left: chars });
+  } catch (e) {
+    return fallback;
+  }
+}
+
+// An error's name and message leave the engine cut to this many characters (the job result keeps
+// far fewer, after redaction); what a script attaches for the executor, to at least this many.
+const MAX_ERROR_CHARS = 65536;
+const MAX_ERROR_PARTS_CHARS = 8192;
+
+function cut(text) {
+  return text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS) + '\u2026' : text;
+}
+
 function describeError(reason) {
   if (reason instanceof Error || (reason && typeof reason === 'object' && 'message' in reason)) {
-    const out = { name: String(reason.name || 'Error'), message: String(reason.message) };
-    if (reason.__ceError) out.executorError = reason.__ceError;
-    if (reason.__ceNetwork) out.network = reason.__ceNetwork;
+    const out = { name: cut(String(reason.name || 'Error')), message: cut(String(reason.message)) };
+    if (reason.__ceError) out.executorError = boundedJson(reason.__ceError, MAX_ERROR_PARTS_CHARS, undefined);
+    if (reason.__ceNetwork) out.network = boundedJson(reason.__ceNetwork, MAX_ERROR_PARTS_CHARS, undefined);
     state.failure = reason;  // where it happened is asked for apart (__ce.where), once memory is known to be fine
     return out;
   }
-  const out = { name: 'Error', message: typeof reason === 'string' ? reason : plain(reason) };
+  const out = { name: 'Error', message: cut(typeof reason === 'string' ? reason : plain(reason)) };
   if (reason === null || reason === undefined) out.nullish = true;
   return out;
 }
@@ -96,7 +139,9 @@ host.where = (file, lines, probe) => {
 
 function plain(value) {
   try {
-    return value !== null && typeof value === 'object' ? stringify(value) : String(value);
+    if (value === null || typeof value !== 'object') return String(value);
+    const copy = boundedJson(value, MAX_ERROR_CHARS, plain);  // (plain: the marker of "not JSON or larger")
+    return copy === plain ? Object.prototype.toString.call(value) : stringify(copy);
   } catch (e) {
     return Object.prototype.toString.call(value);
   }
@@ -109,12 +154,16 @@ function settle(ok, value) {
     return;
   }
   try {
-    const json = value === undefined ? null : toJsonValue(value, 'output', []);
+    const json = value === undefined ? null : toJsonValue(value, 'output', [], { left: state.maxOutputBytes });
     state.settled = { ok: true, value: json };
   } catch (e) {
-    state.settled = e instanceof NotJson
-      ? { ok: false, invalidOutput: 'the method returned ' + e.message + ', which is not JSON' }
-      : { ok: false, error: describeError(e) };
+    if (e instanceof TooLarge) {
+      state.settled = { ok: false, invalidOutput: "the method's output exceeds " + state.maxOutputBytes + ' bytes' };
+    } else {
+      state.settled = e instanceof NotJson
+        ? { ok: false, invalidOutput: 'the method returned ' + e.message + ', which is not JSON' }
+        : { ok: false, error: describeError(e) };
+    }
   }
 }
 

@@ -21,6 +21,7 @@ Object.defineProperty(globalThis, '__ce', {
       state.configured = true;
       const options = parseJson(optionsJson);
       state.logBudget = { bytes: options.maxLogBytes, entries: options.maxLogEntries };
+      state.maxOutputBytes = options.maxOutputBytes;
       if (options.entropy && host.seedRandom) host.seedRandom(options.entropy);  // crypto.js's CSPRNG key
     },
     start(factory, exportName, contextJson, objectsJson) {
