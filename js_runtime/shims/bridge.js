@@ -12,6 +12,8 @@
 const stringify = JSON.stringify;
 const parseJson = JSON.parse;
 const objectKeys = Object.keys;
+const isArray = Array.isArray;
+const objectCreate = Object.create;
 
 const state = {
   outbox: [],
@@ -27,6 +29,7 @@ const state = {
   files: [],  // [file, lines, probe] per connector file run (see host.where)
   failure: null,  // the method's error object, for __ce.where
   maxOutputBytes: 1048576,  // configured by the session (Limits.max_output_bytes)
+  maxQueuedChars: 16777216,  // configured by the session (Limits.max_queued_request_bytes)
 };
 
 // `makers`: context-object makers registered by shim units (see ContextObject in session.py).
@@ -84,6 +87,38 @@ function toJsonValue(value, path, seen, budget) {
   }
   seen.pop();
   return out;
+}
+
+// Whether `value` needs more than `chars` characters as JSON, by the same lower bounds as
+// toJsonValue, copying nothing (what a script queues to send). Iterative, so any nesting is measured;
+// a part referred to twice is counted twice, as JSON repeats it (a cycle, which is not JSON, runs
+// the budget out). It runs in poll(), so it uses only built-ins captured before any script ran.
+function largerThan(value, chars) {
+  let left = chars;
+  const stack = objectCreate(null);  // no prototype: a script's accessors on Array.prototype cannot skew it
+  stack[0] = value;
+  let depth = 1;
+  while (depth > 0) {
+    const v = stack[--depth];
+    if (typeof v === 'string') {
+      left -= v.length + 2;
+    } else if (v === null || typeof v !== 'object') {
+      left -= 1;
+    } else if (isArray(v)) {
+      const length = v.length;
+      left -= 1 + 2 * length;
+      for (let i = 0; i < length && left >= 0; i++) stack[depth++] = v[i];
+    } else {
+      const keys = objectKeys(v);
+      left -= 2;
+      for (let i = 0; i < keys.length && left >= 0; i++) {
+        left -= keys[i].length + 4;
+        stack[depth++] = v[keys[i]];
+      }
+    }
+    if (left < 0) return true;
+  }
+  return false;
 }
 
 // A JSON copy of `value` within `chars` (at least), or `fallback` when it is not JSON or larger.

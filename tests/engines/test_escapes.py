@@ -833,6 +833,7 @@ async def test_resource_exhaustion(c: Case, run_js, api_server, engine) -> None:
 # (#19 item 6): an oversized one is refused with INVALID_OUTPUT without being copied (V8 used to copy
 # a returned 256 MiB string several times, 1.4 GB of RSS, and answered an object with a million keys
 # with TIMEOUT); the session checks the exact size (JSON with ASCII escapes) of what does come out.
+# What a script queues to send is measured the same way, before it leaves the engine.
 MiB = 1 << 20
 OUTPUT_SIZE = [
     case("a-string-of-exactly-the-output-limit", f"""
@@ -855,6 +856,23 @@ module.exports = () => ({ get a() { return Array.from({ length: 300000 }, () => 
          code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
     case("escapes-over-the-exact-limit", """
 module.exports = () => '\\u00e9'.repeat(300000);""", code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
+    case("uploads-of-3-MiB-at-once-are-sent", """
+module.exports = async () => { const big = 'x'.repeat(2 ** 20);
+  return (await Promise.all([1, 2, 3].map(() => fetch('BASE/ok', { method: 'POST', body: big })))).map((r) => r.status); };""",
+         output=[404, 404, 404], received=3),
+    case("uploads-of-20-MiB-queued-at-once", """
+module.exports = async () => { const big = 'x'.repeat(2 ** 20);
+  return Promise.all(Array.from({ length: 20 }, () => fetch('BASE/ok', { method: 'POST', body: big }))); };""",
+         code="NETWORK_BLOCKED", message="max_queued_request_bytes"),
+    case("uploads-of-20-MiB-behind-array-index-accessors", """
+module.exports = async () => { const big = 'x'.repeat(2 ** 20);
+  const sent = Array.from({ length: 20 }, () => fetch('BASE/ok', { method: 'POST', body: big }));
+  for (let i = 0; i < 64; i++) Object.defineProperty(Array.prototype, i, { set() {}, get() { return 0; }, configurable: true });
+  await sent[0]; };""",
+         code="NETWORK_BLOCKED", message="max_queued_request_bytes"),
+    case("one-upload-of-17-MiB", """
+module.exports = async () => fetch('BASE/ok', { method: 'POST', body: 'x'.repeat(17 * 2 ** 20) });""",
+         code="NETWORK_BLOCKED", message="max_queued_request_bytes"),
     case("a-thrown-object-holding-16-MiB", """
 module.exports = () => { throw { big: 'x'.repeat(2 ** 24) }; };""", code="SCRIPT_ERROR", message="[object Object]"),
     case("a-forged-executor-error-holding-16-MiB", """
@@ -909,6 +927,10 @@ HUGE_OUTPUTS = {
     "module.exports = () => 'x'.repeat(2 ** 28);": "INVALID_OUTPUT",
     "module.exports = () => { const o = {}; for (let i = 0; i < 1e6; i++) o[i] = i; return o; };": "INVALID_OUTPUT",
     "module.exports = () => { throw new Error('x'.repeat(2 ** 27)); };": "SCRIPT_ERROR",
+    # 300 uploads of one 1 MiB string each: V8 reached 1.3 GB of RSS before the request cap refused them.
+    """module.exports = () => { const big = 'x'.repeat(2 ** 20);
+      return Promise.all(Array.from({ length: 300 }, () => fetch('http://example.com/', { method: 'POST', body: big })));
+    };""": "NETWORK_BLOCKED",
 }
 
 
