@@ -14,6 +14,7 @@ const parseJson = JSON.parse;
 const objectKeys = Object.keys;
 const isArray = Array.isArray;
 const objectCreate = Object.create;
+const setPrototypeOf = Object.setPrototypeOf;
 
 const state = {
   outbox: [],
@@ -70,14 +71,16 @@ function toJsonValue(value, path, seen, budget) {
   if (Array.isArray(value)) {
     const length = value.length;
     charge(budget, 1 + 2 * length);  // brackets, and each element's comma and at least one character
-    out = new Array(length);
+    // The copy has no prototype: a script's accessors on Array.prototype/Object.prototype can neither
+    // swallow a part of it nor add one after it was measured (nor can a `__proto__` key go missing).
+    out = setPrototypeOf([], null);
     for (let i = 0; i < length; i++) {
       const v = value[i];
       out[i] = v === undefined ? null : toJsonValue(v, path + '[' + i + ']', seen, budget);
     }
   } else {
     charge(budget, 2);
-    out = {};
+    out = objectCreate(null);
     for (const key of objectKeys(value)) {
       const v = value[key];
       if (v === undefined) continue;

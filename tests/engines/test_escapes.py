@@ -873,6 +873,13 @@ module.exports = async () => { const big = 'x'.repeat(2 ** 20);
     case("one-upload-of-17-MiB", """
 module.exports = async () => fetch('BASE/ok', { method: 'POST', body: 'x'.repeat(17 * 2 ** 20) });""",
          code="NETWORK_BLOCKED", message="max_queued_request_bytes"),
+    case("an-output-behind-array-index-accessors", """
+module.exports = () => { const big = 'x'.repeat(2 ** 21);
+  Object.defineProperty(Array.prototype, 0, { set() {}, get() { return big; }, configurable: true });
+  return [1, [2]]; };""", output=[1, [2]]),
+    case("an-output-with-a-__proto__-key", """
+module.exports = () => JSON.parse('{"__proto__": 1, "a": {"__proto__": [2]}}');""",
+         output={"__proto__": 1, "a": {"__proto__": [2]}}),
     case("a-thrown-object-holding-16-MiB", """
 module.exports = () => { throw { big: 'x'.repeat(2 ** 24) }; };""", code="SCRIPT_ERROR", message="[object Object]"),
     case("a-forged-executor-error-holding-16-MiB", """
