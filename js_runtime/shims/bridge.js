@@ -142,10 +142,19 @@ function cut(text) {
   return text.length > MAX_ERROR_CHARS ? text.slice(0, MAX_ERROR_CHARS) + '\u2026' : text;
 }
 
+// The contract error a shim (or a script) attached: its code, and its message cut; its details only
+// within MAX_ERROR_PARTS_CHARS (see _script_failure in session.py).
+function executorError(carried) {
+  const out = { code: String(carried.code).slice(0, 100) };
+  if (carried.message !== undefined) out.message = cut(String(carried.message));
+  if (carried.details !== undefined) out.details = boundedJson(carried.details, MAX_ERROR_PARTS_CHARS, undefined);
+  return out;
+}
+
 function describeError(reason) {
   if (reason instanceof Error || (reason && typeof reason === 'object' && 'message' in reason)) {
     const out = { name: cut(String(reason.name || 'Error')), message: cut(String(reason.message)) };
-    if (reason.__ceError) out.executorError = boundedJson(reason.__ceError, MAX_ERROR_PARTS_CHARS, undefined);
+    if (reason.__ceError) out.executorError = executorError(reason.__ceError);
     if (reason.__ceNetwork) out.network = boundedJson(reason.__ceNetwork, MAX_ERROR_PARTS_CHARS, undefined);
     state.failure = reason;  // where it happened is asked for apart (__ce.where), once memory is known to be fine
     return out;

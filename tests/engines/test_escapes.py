@@ -882,10 +882,10 @@ module.exports = () => JSON.parse('{"__proto__": 1, "a": {"__proto__": [2]}}');"
          output={"__proto__": 1, "a": {"__proto__": [2]}}),
     case("a-thrown-object-holding-16-MiB", """
 module.exports = () => { throw { big: 'x'.repeat(2 ** 24) }; };""", code="SCRIPT_ERROR", message="[object Object]"),
-    case("a-forged-executor-error-holding-16-MiB", """
+    case("an-executor-error-holding-16-MiB", """
 module.exports = () => { const e = new Error('forged');
-  e.__ceError = { code: 'RATE_LIMIT_EXCEEDED', message: 'x', details: { big: 'x'.repeat(2 ** 24) } }; throw e; };""",
-         code="SCRIPT_ERROR", message="forged"),
+  e.__ceError = { code: 'RATE_LIMIT_EXCEEDED', message: 'm'.repeat(2 ** 24), details: { big: 'x'.repeat(2 ** 24) } };
+  throw e; };""", code="RATE_LIMIT_EXCEEDED", message="m" * 65536 + "\u2026"),
 ]
 
 
