@@ -45,9 +45,10 @@ class TooLarge extends Error {}
 const MAX_OUTPUT_DEPTH = 100;
 
 // The output is measured while it is copied, before anything is serialised or leaves the engine:
-// `budget.left` is charged the fewest characters each part can take as JSON (a string's characters
-// and quotes, a key's quotes and colon, one per number, a comma per element), and the copy stops as
-// soon as it is spent. So an oversized output is refused without a copy of it (a 256 MiB string
+// `budget.left` is charged the fewest characters each part takes in compact JSON (a string's UTF-16
+// units and quotes, a key's quotes, colon and comma, one per number, brackets and commas), which
+// the session's exact measure (JSON with spaces and ASCII escapes) never undercuts, and the copy
+// stops as soon as it is spent. So an oversized output is refused without a copy of it (a 256 MiB string
 // was copied several times, 1.4 GB of RSS, before the session's check), and what does leave the
 // engine is a few times the limit at most (escapes); the session then checks the exact size.
 function charge(budget, chars) {
@@ -70,7 +71,7 @@ function toJsonValue(value, path, seen, budget) {
   let out;
   if (Array.isArray(value)) {
     const length = value.length;
-    charge(budget, 1 + 2 * length);  // brackets, and each element's comma and at least one character
+    charge(budget, 1 + length);  // brackets and commas: 2 + (length - 1)
     // The copy has no prototype: a script's accessors on Array.prototype/Object.prototype can neither
     // swallow a part of it nor add one after it was measured (nor can a `__proto__` key go missing).
     out = setPrototypeOf([], null);
@@ -79,12 +80,12 @@ function toJsonValue(value, path, seen, budget) {
       out[i] = v === undefined ? null : toJsonValue(v, path + '[' + i + ']', seen, budget);
     }
   } else {
-    charge(budget, 2);
+    charge(budget, 1);  // braces, less the comma the last key does not have
     out = objectCreate(null);
     for (const key of objectKeys(value)) {
       const v = value[key];
       if (v === undefined) continue;
-      charge(budget, key.length + 4);  // quotes, colon, comma
+      charge(budget, key.length + 4);  // quotes, colon, comma (the key's UTF-16 units: never more than JSON's)
       out[key] = toJsonValue(v, path + '.' + key, seen, budget);
     }
   }
@@ -109,11 +110,11 @@ function largerThan(value, chars) {
       left -= 1;
     } else if (isArray(v)) {
       const length = v.length;
-      left -= 1 + 2 * length;
+      left -= 1 + length;
       for (let i = 0; i < length && left >= 0; i++) stack[depth++] = v[i];
     } else {
       const keys = objectKeys(v);
-      left -= 2;
+      left -= 1;
       for (let i = 0; i < keys.length && left >= 0; i++) {
         left -= keys[i].length + 4;
         stack[depth++] = v[keys[i]];

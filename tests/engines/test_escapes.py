@@ -894,6 +894,41 @@ async def test_output_size_is_bounded_before_the_output_leaves_the_engine(c: Cas
     await run_case(c, run_js, api_server, limits=Limits(timeout=10.0))
 
 
+def _generated_json(rng: Any, depth: int = 0) -> Any:
+    """A JSON value that survives a round trip through JS unchanged (no integral floats, no -0)."""
+    pieces = ["a", "Z", " ", '"', "\\", "\n", "\x01", "\u00e9", "\u20ac", "\U0001f600", "\u2028", "/"]
+    kind = rng.randrange(8 if depth < 4 else 5)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:
+        return rng.randrange(-10**6, 10**6)
+    if kind == 2:
+        return rng.randrange(-10**4, 10**4) + 0.5
+    if kind in (3, 4):
+        return "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+    if kind == 5:
+        return [_generated_json(rng, depth + 1) for _ in range(rng.randrange(5))]
+    return {"".join(rng.choice(pieces) for _ in range(rng.randrange(1, 5))): _generated_json(rng, depth + 1)
+            for _ in range(rng.randrange(5))}
+
+
+async def test_the_output_limit_is_the_exact_json_size_on_generated_values(run_js) -> None:  # type: ignore[no-untyped-def]
+    """The engine's measure only ever refuses what the exact one would: at exactly its JSON size a
+    value is returned whole, one byte less and it is INVALID_OUTPUT (200 generated values)."""
+    import json
+    import random
+
+    rng = random.Random(19)
+    source = "module.exports = (c) => c.v;"
+    for _ in range(200):
+        value = _generated_json(rng)
+        size = len(json.dumps(value))
+        fits = await run_js(source, {"v": value}, limits=Limits(timeout=10.0, max_output_bytes=size))
+        assert (fits.error, fits.output) == (None, value)
+        over = await run_js(source, {"v": value}, limits=Limits(timeout=10.0, max_output_bytes=size - 1))
+        assert code_of(over) == "INVALID_OUTPUT", (value, over.error)
+
+
 async def test_an_error_message_leaves_the_engine_cut(run_js) -> None:  # type: ignore[no-untyped-def]
     result = await run_js("module.exports = () => { throw new TypeError('x'.repeat(2 ** 24)); };", limits=LIMITS)
     assert code_of(result) == "SCRIPT_ERROR"
