@@ -69,7 +69,7 @@ function toJsonValue(value, path, seen, budget) {
   if (seen.length >= MAX_OUTPUT_DEPTH) throw new NotJson('a value nested more than ' + MAX_OUTPUT_DEPTH + ' levels deep');
   seen.push(value);
   let out;
-  if (Array.isArray(value)) {
+  if (isArray(value)) {
     const length = value.length;
     charge(budget, 1 + length);  // brackets and commas: 2 + (length - 1)
     // The copy has no prototype: a script's accessors on Array.prototype/Object.prototype can neither
@@ -82,7 +82,9 @@ function toJsonValue(value, path, seen, budget) {
   } else {
     charge(budget, 1);  // braces, less the comma the last key does not have
     out = objectCreate(null);
-    for (const key of objectKeys(value)) {
+    const keys = objectKeys(value);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
       const v = value[key];
       if (v === undefined) continue;
       charge(budget, key.length + 4);  // quotes, colon, comma (the key's UTF-16 units: never more than JSON's)
