@@ -17,6 +17,9 @@ class Limits:
     max_log_bytes: int = 64 * 1024
     max_log_entries: int = 1000
     max_output_bytes: int = 1024 * 1024
+    # What a script queues to send between two engine steps (URLs, headers, bodies, service payloads), as
+    # JSON: measured in the engine, so an oversized batch never leaves it.
+    max_queued_request_bytes: int = 16 * 1024 * 1024
     max_redirects: int = 10  # per request; a request may ask for fewer, never more
     # A request's URL as the job result's `requests` summary records it (longer ones are cut and marked),
     # so the result stays bounded: at most max_requests such entries.

@@ -1,9 +1,11 @@
 """QuickJS (quickjs-ng) behind the Engine interface.
 
-The context lives on one lane for its whole life. The binding's time limit counts process CPU time
-per call (it is re-armed on every eval and pending-job run), and it refuses JS-to-Python calls while
-a limit is set, which is why the bridge never calls into Python: the session pulls queued requests
-out between steps. A whole step (deliver, run promise callbacks, poll) is one lane hop.
+The context lives on one lane for its whole life. A step's time limit is its wall-clock deadline:
+the event loop interrupts the running call then (js_runtime.quickjs_interrupt); the binding's own
+limit, in process CPU time and re-armed on every eval and pending-job run, is only a backstop. The
+binding refuses JS-to-Python calls while a limit is set, which is why the bridge never calls into
+Python: the session pulls queued requests out between steps. A whole step (deliver, run promise
+callbacks, poll) is one lane hop.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TypeVar
 import quickjs
 
 from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
-from js_runtime import quickjs_bytecode, quickjs_recycle
+from js_runtime import quickjs_bytecode, quickjs_interrupt, quickjs_recycle
 from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
 from js_runtime.lanes import Lane, LaneAbandoned, LanePool, LaneStuck, abandon
 from js_runtime.limits import Limits
@@ -26,6 +28,9 @@ T = TypeVar("T")
 _INTERRUPTED = "InternalError: interrupted"
 _OUT_OF_MEMORY = "InternalError: out of memory"
 _OOM_MARGIN_BYTES = 256 * 1024
+# After the deadline, the interrupt is repeated this often until the step returns: a call that began
+# just as it was first written re-arms the binding's per-call limit (see quickjs_interrupt).
+_REINTERRUPT_SECONDS = 0.05
 
 # What quickjs-ng adds beyond the documented globals (see README): shared memory and a high-resolution
 # timer, removed as on V8. Its stack-trace call sites also hand out the function of every frame, strict
@@ -56,21 +61,37 @@ class QuickJSEngine:
         self._lanes = lanes
         self._limits = limits
         self._stuck = False  # a step never came back: its context is in use on an abandoned lane
+        self._alarm: asyncio.TimerHandle | None = None  # the running step's repeated interrupt
 
     @classmethod
     async def open(cls, limits: Limits, lanes: LanePool) -> QuickJSEngine:
         return cls(lanes.acquire(), lanes, limits)
 
     async def step(self, scripts: Sequence[str], *, timeout: float, prelude: str | None = None) -> str | None:
-        deadline = asyncio.get_running_loop().time() + timeout + STOP_GRACE_SECONDS
+        loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + timeout
+        if quickjs_interrupt.available():
+            self._alarm = loop.call_later(timeout, self._interrupt, loop)
         try:
-            return await self._on_lane(self._step, scripts, timeout, prelude, deadline=deadline)
+            return await self._on_lane(self._step, scripts, deadline, prelude,
+                                       deadline=loop.time() + timeout + STOP_GRACE_SECONDS)
         except LaneStuck:
             # A built-in that never checks the interrupt handler: its thread is still inside the context.
             self._stuck = True
             abandon(self._ctx)
             raise JobTimeout("the job exceeded its time limit (inside a built-in that ignores it: the "
                              "engine was abandoned)") from None
+        finally:
+            if self._alarm is not None:
+                self._alarm.cancel()
+                self._alarm = None
+
+    def _interrupt(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The step's deadline has passed: stop its call (again, until the step returns)."""
+        ctx = self._ctx  # None: not made yet; the step checks its deadline before any call
+        if ctx is not None:
+            quickjs_interrupt.interrupt(ctx)
+        self._alarm = loop.call_later(_REINTERRUPT_SECONDS, self._interrupt, loop)
 
     async def memory_exhausted(self, thrown_nullish: bool) -> bool:
         # When even the InternalError cannot be allocated, QuickJS throws null instead; by the time
@@ -106,8 +127,7 @@ class QuickJSEngine:
             self._ctx = _new_context(self._limits)
         return self._ctx
 
-    def _step(self, scripts: Sequence[str], timeout: float, prelude: str | None) -> str | None:
-        deadline = time.monotonic() + timeout
+    def _step(self, scripts: Sequence[str], deadline: float, prelude: str | None) -> str | None:
         ctx = self._context()
         if prelude is not None:
             self._arm(ctx, deadline)
@@ -129,7 +149,8 @@ class QuickJSEngine:
         left = deadline - time.monotonic()
         if left <= 0:
             raise JobTimeout("the job exceeded its time limit")
-        ctx.set_time_limit(left)
+        # Interrupted at the deadline by the step (see quickjs_interrupt); else the binding's CPU limit.
+        ctx.set_time_limit(quickjs_interrupt.backstop(left) if quickjs_interrupt.available() else left)
 
 
 def _new_context(limits: Limits) -> quickjs.Context:

@@ -27,6 +27,7 @@ from executor.errors import (
     InvalidOutput,
     JobTimeout,
     MemoryLimitExceeded,
+    NetworkBlocked,
     NetworkError,
     ScriptError,
     error_from_code,
@@ -120,6 +121,9 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
     try:
         while True:
             _collect_logs(snapshot, trace, limits)
+            if snapshot["requestsTooLarge"]:
+                raise NetworkBlocked(f"the script queued more than {limits.max_queued_request_bytes} bytes of "
+                                     "requests at once (the per-job limit max_queued_request_bytes)")
             if snapshot["settled"] is not None:
                 return _outcome(snapshot["settled"], limits, await _where(js, snapshot["settled"], deadline))
             answers = []
@@ -317,7 +321,9 @@ def _reachable_names(call: MethodCall) -> frozenset[str]:
 
 
 def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
-    options: dict[str, Any] = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
+    options: dict[str, Any] = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries,
+                               "maxOutputBytes": limits.max_output_bytes,
+                               "maxQueuedRequestBytes": limits.max_queued_request_bytes}
     if "crypto" in units_for(_reachable_names(call)):
         options["entropy"] = os.urandom(32).hex()  # keys crypto.js's CSPRNG; only jobs that load it pay
     try:
@@ -365,6 +371,7 @@ def _well_formed(snapshot: Any) -> bool:
         and all(isinstance(e, dict) and isinstance(e.get("level"), str) and isinstance(e.get("message"), str)
                 for e in logs)
         and isinstance(snapshot.get("logsTruncated"), bool)
+        and isinstance(snapshot.get("requestsTooLarge"), bool)
         and (next_timer is None or (isinstance(next_timer, int | float) and not isinstance(next_timer, bool)))
     )
 

@@ -21,6 +21,8 @@ Object.defineProperty(globalThis, '__ce', {
       state.configured = true;
       const options = parseJson(optionsJson);
       state.logBudget = { bytes: options.maxLogBytes, entries: options.maxLogEntries };
+      state.maxOutputBytes = options.maxOutputBytes;
+      state.maxQueuedChars = options.maxQueuedRequestBytes;
       if (options.entropy && host.seedRandom) host.seedRandom(options.entropy);  // crypto.js's CSPRNG key
     },
     start(factory, exportName, contextJson, objectsJson) {
@@ -54,9 +56,13 @@ Object.defineProperty(globalThis, '__ce', {
       return stringify(host.whereFailed());
     },
     poll() {
+      // What the script queued to send is measured before it is serialised: too much at once ends
+      // the job (the session refuses it) without a copy of it leaving the engine.
+      const tooLarge = state.outbox.length > 0 && largerThan(state.outbox, state.maxQueuedChars);
       const snapshot = {
         settled: state.settled,
-        requests: state.outbox,
+        requests: tooLarge ? [] : state.outbox,
+        requestsTooLarge: tooLarge,
         logs: state.logs,
         logsTruncated: state.logsTruncated,
         nextTimer: host.nextTimerDelay(),

@@ -723,7 +723,7 @@ const deep = () => new Proxy({}, { ownKeys: () => ['next'], getOwnPropertyDescri
 module.exports = () => deep();""", code="INVALID_OUTPUT", message="nested more than 100 levels"),
     case("returned-getter-that-changes", """
 let n = 0;
-module.exports = () => ({ get value() { n += 1; return n; } });""", output={"value": 2}),
+module.exports = () => ({ get value() { n += 1; return n; } });""", output={"value": 1}),  # read once, as JSON.stringify does
     case("returned-toJSON-that-throws", """
 module.exports = () => ({ toJSON() { throw new Error('toJSON says no'); } });""",
          code="SCRIPT_ERROR", message="toJSON says no"),
@@ -829,6 +829,171 @@ async def test_resource_exhaustion(c: Case, run_js, api_server, engine) -> None:
     assert len(result.requests) <= 5
 
 
+# The output is measured while the bridge copies it, before it is serialised or leaves the engine
+# (#19 item 6): an oversized one is refused with INVALID_OUTPUT without being copied (V8 used to copy
+# a returned 256 MiB string several times, 1.4 GB of RSS, and answered an object with a million keys
+# with TIMEOUT); the session checks the exact size (JSON with ASCII escapes) of what does come out.
+# What a script queues to send is measured the same way, before it leaves the engine.
+MiB = 1 << 20
+OUTPUT_SIZE = [
+    case("a-string-of-exactly-the-output-limit", f"""
+module.exports = () => 'x'.repeat({MiB - 2});""", output="x" * (MiB - 2)),
+    case("a-string-one-character-over-the-output-limit", f"""
+module.exports = () => 'x'.repeat({MiB - 1});""", code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
+    case("a-16-MiB-string", """
+module.exports = () => 'x'.repeat(2 ** 24);""", code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
+    case("an-object-with-200000-keys", """
+module.exports = () => { const o = {}; for (let i = 0; i < 200000; i++) o[i] = i; return o; };""",
+         code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
+    case("an-array-of-length-2**32-1", """
+module.exports = () => { const a = []; a.length = 2 ** 32 - 1; return a; };""",
+         code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
+    case("a-sparse-array-of-a-million-holes", """
+module.exports = () => { const a = []; a[2 ** 20] = 1; return { a }; };""",
+         code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
+    case("small-strings-under-a-large-getter", """
+module.exports = () => ({ get a() { return Array.from({ length: 300000 }, () => 'abcd'); } });""",
+         code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
+    case("escapes-over-the-exact-limit", """
+module.exports = () => '\\u00e9'.repeat(300000);""", code="INVALID_OUTPUT", message=f"exceeds {MiB} bytes"),
+    case("uploads-of-3-MiB-at-once-are-sent", """
+module.exports = async () => { const big = 'x'.repeat(2 ** 20);
+  return (await Promise.all([1, 2, 3].map(() => fetch('BASE/ok', { method: 'POST', body: big })))).map((r) => r.status); };""",
+         output=[404, 404, 404], received=3),
+    case("uploads-of-20-MiB-queued-at-once", """
+module.exports = async () => { const big = 'x'.repeat(2 ** 20);
+  return Promise.all(Array.from({ length: 20 }, () => fetch('BASE/ok', { method: 'POST', body: big }))); };""",
+         code="NETWORK_BLOCKED", message="max_queued_request_bytes"),
+    case("uploads-of-20-MiB-behind-array-index-accessors", """
+module.exports = async () => { const big = 'x'.repeat(2 ** 20);
+  const sent = Array.from({ length: 20 }, () => fetch('BASE/ok', { method: 'POST', body: big }));
+  for (let i = 0; i < 64; i++) Object.defineProperty(Array.prototype, i, { set() {}, get() { return 0; }, configurable: true });
+  await sent[0]; };""",
+         code="NETWORK_BLOCKED", message="max_queued_request_bytes"),
+    case("one-upload-of-17-MiB", """
+module.exports = async () => fetch('BASE/ok', { method: 'POST', body: 'x'.repeat(17 * 2 ** 20) });""",
+         code="NETWORK_BLOCKED", message="max_queued_request_bytes"),
+    case("an-output-behind-array-index-accessors", """
+module.exports = () => { const big = 'x'.repeat(2 ** 21);
+  Object.defineProperty(Array.prototype, 0, { set() {}, get() { return big; }, configurable: true });
+  return [1, [2]]; };""", output=[1, [2]]),
+    case("an-output-with-a-__proto__-key", """
+module.exports = () => JSON.parse('{"__proto__": 1, "a": {"__proto__": [2]}}');""",
+         output={"__proto__": 1, "a": {"__proto__": [2]}}),
+    case("a-thrown-object-holding-16-MiB", """
+module.exports = () => { throw { big: 'x'.repeat(2 ** 24) }; };""", code="SCRIPT_ERROR", message="[object Object]"),
+    case("an-executor-error-holding-16-MiB", """
+module.exports = () => { const e = new Error('forged');
+  e.__ceError = { code: 'RATE_LIMIT_EXCEEDED', message: 'm'.repeat(2 ** 24), details: { big: 'x'.repeat(2 ** 24) } };
+  throw e; };""", code="RATE_LIMIT_EXCEEDED", message="m" * 65536 + "\u2026"),
+]
+
+
+@pytest.mark.parametrize("c", OUTPUT_SIZE)
+async def test_output_size_is_bounded_before_the_output_leaves_the_engine(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    await run_case(c, run_js, api_server, limits=Limits(timeout=10.0))
+
+
+def _generated_json(rng: Any, depth: int = 0) -> Any:
+    """A JSON value that survives a round trip through JS unchanged (no integral floats, no -0)."""
+    pieces = ["a", "Z", " ", '"', "\\", "\n", "\x01", "\u00e9", "\u20ac", "\U0001f600", "\u2028", "/"]
+    kind = rng.randrange(8 if depth < 4 else 5)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:
+        return rng.randrange(-10**6, 10**6)
+    if kind == 2:
+        return rng.randrange(-10**4, 10**4) + 0.5
+    if kind in (3, 4):
+        return "".join(rng.choice(pieces) for _ in range(rng.randrange(12)))
+    if kind == 5:
+        return [_generated_json(rng, depth + 1) for _ in range(rng.randrange(5))]
+    return {"".join(rng.choice(pieces) for _ in range(rng.randrange(1, 5))): _generated_json(rng, depth + 1)
+            for _ in range(rng.randrange(5))}
+
+
+async def test_the_output_limit_is_the_exact_json_size_on_generated_values(run_js) -> None:  # type: ignore[no-untyped-def]
+    """The engine's measure only ever refuses what the exact one would: at exactly its JSON size a
+    value is returned whole, one byte less and it is INVALID_OUTPUT (200 generated values)."""
+    import json
+    import random
+
+    rng = random.Random(19)
+    source = "module.exports = (c) => c.v;"
+    for _ in range(200):
+        value = _generated_json(rng)
+        size = len(json.dumps(value))
+        fits = await run_js(source, {"v": value}, limits=Limits(timeout=10.0, max_output_bytes=size))
+        assert (fits.error, fits.output) == (None, value)
+        over = await run_js(source, {"v": value}, limits=Limits(timeout=10.0, max_output_bytes=size - 1))
+        assert code_of(over) == "INVALID_OUTPUT", (value, over.error)
+
+
+async def test_an_error_message_leaves_the_engine_cut(run_js) -> None:  # type: ignore[no-untyped-def]
+    result = await run_js("module.exports = () => { throw new TypeError('x'.repeat(2 ** 24)); };", limits=LIMITS)
+    assert code_of(result) == "SCRIPT_ERROR"
+    assert result.error.message == "x" * 65536 + "\u2026"  # and the job result keeps far less (redacted first)
+
+
+# A child process measures its own peak RSS (ru_maxrss) across hostile outputs, with a 512 MiB engine
+# memory limit so that both engines can build them: it must stay within the engine's own limit.
+_OUTPUT_CHILD = """
+import asyncio, json, resource, sys
+from js_runtime.limits import Limits
+from js_runtime.modules import load_module
+from js_runtime.session import MethodCall, Trace, run_method
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+async def run(source, limits):
+    async def no_network(request):
+        raise AssertionError("no request is made")
+    try:
+        await run_method(MethodCall(load_module(source, "t.js"), "default", {}), engine=sys.argv[1],
+                         send=no_network, limits=limits, trace=Trace())
+        return None
+    except Exception as exc:
+        return getattr(exc, "code", repr(exc))
+
+async def main():
+    limits = Limits(timeout=20.0, memory=int(sys.argv[2]))
+    await run("module.exports = () => 1", limits)
+    before = peak()
+    codes = [await run(source, limits) for source in json.loads(sys.stdin.read())]
+    print(json.dumps({"codes": codes, "grew": peak() - before}))
+
+asyncio.run(main())
+"""
+HUGE_OUTPUTS = {
+    "module.exports = () => 'x'.repeat(2 ** 28);": "INVALID_OUTPUT",
+    "module.exports = () => { const o = {}; for (let i = 0; i < 1e6; i++) o[i] = i; return o; };": "INVALID_OUTPUT",
+    "module.exports = () => { throw new Error('x'.repeat(2 ** 27)); };": "SCRIPT_ERROR",
+    # 300 uploads of one 1 MiB string each: V8 reached 1.3 GB of RSS before the request cap refused them.
+    """module.exports = () => { const big = 'x'.repeat(2 ** 20);
+      return Promise.all(Array.from({ length: 300 }, () => fetch('http://example.com/', { method: 'POST', body: big })));
+    };""": "NETWORK_BLOCKED",
+}
+
+
+async def test_a_huge_output_costs_no_more_memory_than_the_engine_may_use(engine) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import subprocess
+    import sys
+
+    memory = 512 * MiB
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", _OUTPUT_CHILD, engine, str(memory), cwd=root,
+                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                 stderr=subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(child.communicate(json.dumps(list(HUGE_OUTPUTS)).encode()), 120)
+    assert child.returncode == 0, stderr.decode()[-2000:]
+    seen = json.loads(stdout)
+    assert seen["codes"] == list(HUGE_OUTPUTS.values())
+    assert seen["grew"] < memory, seen["grew"] // MiB  # V8 used to reach 1.4 GB on the 256 MiB string alone
+
+
 async def test_nested_context(run_js) -> None:  # type: ignore[no-untyped-def]
     walk = "module.exports = (c) => { let n = 0; while (c && c.a) { c = c.a; n++; } return n; }"
 
@@ -917,9 +1082,36 @@ module.exports = () => Array.prototype.join.call({ length: 2 ** 32 - 1 }).length
 module.exports = () => Array.prototype.copyWithin.call({ length: 2 ** 53 - 1 }, 0, 1).length;""", code="TIMEOUT"),
     case("sort-of-a-sparse-array", """
 module.exports = () => { const a = []; a[2 ** 32 - 2] = 1; return a.sort().length; };""", code="TIMEOUT"),
-    case("returning-an-array-of-length-2**32-1", """
-module.exports = () => { const a = []; a.length = 2 ** 32 - 1; return a; };""", code="TIMEOUT"),
 ]
+
+
+# A job's time limit is its own wall-clock time (#19 item 3). QuickJS used to count the process's CPU
+# time, shared by every lane: beside spinning jobs a job's limit ran out early (on two idle cores,
+# after half its time), and where the process got less than a core a spinner outlived its limit
+# until its lane was abandoned (seen: TIMEOUT after 5 s of a 3 s limit, its lane given up).
+SPINNER = "module.exports = () => { for (;;) {} };"
+BUSY_FOR_TWO_SECONDS = """
+module.exports = () => { const until = Date.now() + 2000; let n = 0; while (Date.now() < until) n++; return 'done'; };"""
+
+
+async def test_a_jobs_time_limit_counts_its_own_time_beside_spinners(run_js) -> None:  # type: ignore[no-untyped-def]
+    from js_runtime.lanes import abandoned_work
+
+    abandoned = abandoned_work()
+
+    async def timed(source: str) -> tuple[Any, float]:
+        started = time.monotonic()
+        result = await run_js(source, limits=Limits(timeout=3.0))
+        return result, time.monotonic() - started
+
+    spinners = [asyncio.ensure_future(timed(SPINNER)) for _ in range(3)]
+    await asyncio.sleep(0.1)
+    busy, busy_seconds = await timed(BUSY_FOR_TWO_SECONDS)
+    assert (busy.output, busy.error) == ("done", None), f"failed after {busy_seconds:.2f} s"
+    for spinner, seconds in await asyncio.gather(*spinners):
+        assert code_of(spinner) == "TIMEOUT", spinner.error
+        assert 2.95 <= seconds < 3.75, seconds  # on time: neither early nor left to the stop grace
+    assert abandoned_work() == abandoned  # every spinner was stopped, none given up
 
 
 # Run in a child process: an abandoned engine keeps its thread busy until the process exits, which is
