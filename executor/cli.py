@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from executor.connector import METHOD_NAMES, Connector, load_connector_dir
-from executor.errors import ConnectorInvalid, ExecutorError, InvalidInput
+from executor.errors import ConnectorInvalid, EngineCrashed, ExecutorError, InvalidInput, MemoryLimitExceeded
 from executor.jobs import JobInput, JobRequest, run_job
 from executor.jobs.result import JobError, JobResult
+from executor.limits import LIMITS
 from executor.suggest import did_you_mean
 from executor.transport import LiveTransport, NetworkPolicy
 from js_runtime.engine import ENGINE_KINDS
@@ -166,11 +167,6 @@ def read_json_document(source: str) -> Any:
         raise InvalidInput(f"input {name}: not JSON: nested too deeply") from None
 
 
-def read_input(source: str | None) -> JobInput:
-    """The --input file (or stdin) as a JobInput."""
-    return JobInput() if source is None else JobInput.from_json(read_json_document(source))
-
-
 def warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
@@ -199,16 +195,20 @@ def check_method(connector: Connector, method: str, auth_option: str | None) -> 
 
 
 async def _run(args: argparse.Namespace) -> int:
+    child = os.environ.get(ENV_IN_CHILD) == "1"
     try:
         connector = load_connector_dir(args.connector_dir)
-        for warning in connector.warnings:
+        for warning in () if child else connector.warnings:  # the parent printed them
             warn(warning)
-        job_input = read_input(args.input)
+        raw_input = None if args.input is None else read_json_document(args.input)
+        job_input = JobInput() if raw_input is None else JobInput.from_json(raw_input)
         check_method(connector, args.method, args.auth_option)
     except (ConnectorInvalid, InvalidInput) as exc:
         print_result(JobResult.failed(exc))
         print(f"error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
+    if args.engine == "v8" and not child:
+        return await _run_in_child(args, raw_input)
     policy = NetworkPolicy.from_env(os.environ, args.allow_host)
     job = JobRequest(connector=connector, method=args.method, input=job_input, engine=args.engine,
                      auth_option=args.auth_option, limits=DEFAULT_LIMITS.with_timeout(args.timeout))
@@ -220,6 +220,52 @@ async def _run(args: argparse.Namespace) -> int:
     if result.error is not None:
         print_error_location(result.error)
     return exit_status(result)
+
+
+# A V8 job runs in a child process (this command again, with ENV_IN_CHILD=1 and the input on stdin):
+# V8 aborts the whole process on some out-of-memory conditions that no limit can turn into an
+# exception ("Fatal JavaScript out of memory", e.g. a built-in growing a dictionary past its maximum
+# size), and the caller must still get one JSON result. QuickJS fails cleanly and runs in-process.
+ENV_IN_CHILD = "CONNECTOR_EXECUTOR_RUN_IN_PROCESS"
+_V8_OUT_OF_MEMORY = (b"Fatal JavaScript out of memory", b"Fatal JavaScript invalid size error",
+                     b"Fatal process out of memory")
+
+
+async def _run_in_child(args: argparse.Namespace, raw_input: Any) -> int:
+    """Run the job in a child process; its result and exit status, or a failed result of our own
+    (MEMORY_LIMIT when V8 said it ran out of memory, else ENGINE_CRASHED) if it gave none."""
+    from executor.server.supervisor import describe_exit
+
+    command = [sys.executable, "-m", "executor.cli", "run", str(args.connector_dir), args.method,
+               "--engine", args.engine, "--timeout", repr(args.timeout)]
+    command += [] if raw_input is None else ["--input", "-"]
+    command += ["--auth-option", args.auth_option] if args.auth_option is not None else []
+    for host in args.allow_host:
+        command += ["--allow-host", host]
+    child = await asyncio.create_subprocess_exec(
+        *command, env={**os.environ, ENV_IN_CHILD: "1"}, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        stdout, stderr = await asyncio.wait_for(child.communicate(json.dumps(raw_input).encode()),
+                                                args.timeout + LIMITS.hard_timeout_margin)
+    except TimeoutError:
+        child.kill()
+        stdout, stderr = await child.communicate()
+    sys.stderr.buffer.write(stderr)
+    sys.stderr.flush()
+    if child.returncode in (EXIT_OK, EXIT_FAILED, EXIT_USAGE) and stdout.endswith(b"\n") and stdout.count(b"\n") == 1:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(stdout)
+        sys.stdout.buffer.flush()
+        return child.returncode
+    why = "ended" if child.returncode is None or child.returncode >= 0 else "was killed"
+    how = describe_exit(child.returncode)
+    error: ExecutorError = EngineCrashed(f"the engine process {why} without a result ({how})")
+    if any(sign in stderr for sign in _V8_OUT_OF_MEMORY):
+        error = MemoryLimitExceeded("the script exceeded its memory limit (the engine aborted)")
+    print_result(JobResult.failed(error))
+    print(f"error: {error.code}: {error.message}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def exit_status(result: JobResult) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import re
 import threading
@@ -19,6 +20,7 @@ import weakref
 from collections import deque
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from importlib import resources
 
 import py_mini_racer
 from py_mini_racer._context import Context
@@ -33,7 +35,18 @@ from js_runtime.limits import Limits
 # WebAssembly and shared memory. (mini-racer's own setTimeout/clearTimeout are never installed: see
 # _BareRacer.)
 _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
-_SETUP = ";".join(f"delete globalThis.{name}" for name in _REMOVED_GLOBALS)
+_DELETES = ";".join(f"delete globalThis.{name}" for name in _REMOVED_GLOBALS)
+# ArrayBuffer backing stores live outside V8's heap and its limit: the shim charges them to a per-job
+# budget (the job's memory limit) and exposes `exceeded()` through a global lexical binding.
+_BACKING_STORES = (resources.files("js_runtime") / "shims" / "v8_backing_stores.js").read_text(encoding="utf-8")
+_BUDGET_PLACEHOLDER = "__CE_BACKING_STORE_BUDGET__"
+_BUDGET_EXCEEDED = "__ceBackingStores.exceeded()"
+
+
+@functools.lru_cache(maxsize=8)
+def _setup(budget: int) -> str:
+    """The script each context runs first: the removals, then the backing-store budget of `budget` bytes."""
+    return f"{_DELETES};\n{_BACKING_STORES.replace(_BUDGET_PLACEHOLDER, str(int(budget)))}"
 
 
 class V8Engine:
@@ -42,13 +55,15 @@ class V8Engine:
     kind: EngineKind = "v8"
 
     def __init__(self, maker: AbstractContextManager[Context],
-                 racer: py_mini_racer.MiniRacer, lanes: LanePool, start: _StartSlot | None = None) -> None:
+                 racer: py_mini_racer.MiniRacer, lanes: LanePool, start: _StartSlot | None = None,
+                 limits: Limits | None = None) -> None:
         self._maker = maker
+        self._setup = _setup((limits or Limits()).memory)
         self._racer = racer
         self._lanes = lanes
         self._start = start
         self._interrupted = False
-        self._set_up = False  # _SETUP goes out with the first step: one round trip fewer
+        self._set_up = False  # the set-up goes out with the first step: one round trip fewer
 
     @classmethod
     async def open(cls, limits: Limits, lanes: LanePool) -> V8Engine:
@@ -63,14 +78,14 @@ class V8Engine:
         except BaseException:
             start.release()
             raise
-        return cls(maker, racer, lanes, start)
+        return cls(maker, racer, lanes, start, limits)
 
     async def step(self, scripts: Sequence[str], *, timeout: float, prelude: str | None = None) -> str | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         value = None
         # The set-up and the prelude go out with the first script: one evaluation round trip.
-        head = [part for part in (None if self._set_up else _SETUP, prelude) if part]
+        head = [part for part in (None if self._set_up else self._setup, prelude) if part]
         self._set_up = True
         if head:
             scripts = [";\n".join([*head, *scripts[:1]]), *scripts[1:]]
@@ -91,7 +106,17 @@ class V8Engine:
             self._start = None
 
     async def memory_exhausted(self, thrown_nullish: bool) -> bool:
-        return bool(self._racer.was_hard_memory_limit_reached())
+        if self._racer.was_hard_memory_limit_reached():
+            return True
+        if not self._set_up:
+            return False
+        try:  # the backing-store budget (its shim ran with the first step)
+            return await asyncio.wait_for(self._racer.eval_cancelable(_BUDGET_EXCEEDED), STOP_GRACE_SECONDS) is True
+        except TimeoutError:
+            self._interrupted = True
+            return False
+        except py_mini_racer.JSEvalException:
+            return False
 
     async def close(self) -> None:
         self._started()

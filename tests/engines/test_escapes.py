@@ -1213,3 +1213,147 @@ async def test_a_process_holding_abandoned_engine_work_still_exits(engine) -> No
     code, abandoned = stdout.decode().split()
     assert code == "TIMEOUT"
     assert int(abandoned) >= 1  # the engine really was given up while still running
+
+
+# ---- memory outside the heap: ArrayBuffer backing stores (#19 item 4) ------------------------------
+# V8 keeps backing stores outside its heap limit; a per-job budget (js_runtime/shims/
+# v8_backing_stores.js) charges every way JS can make one. QuickJS counts them in its allocator limit.
+# Each case keeps more than the 64 MiB limit alive through one maker: MEMORY_LIMIT on both engines.
+KEEP = "const kept = []; for (let i = 0; i < 12; i++) kept.push(MAKE); return kept.length;"
+MB8 = 8 * 1024 * 1024
+BACKING_STORES = [
+    case(name, f"module.exports = () => {{ {setup} {KEEP.replace('MAKE', make)} }};", code="MEMORY_LIMIT")
+    for name, setup, make in [
+        ("four-256MiB-typed-arrays", "", "new Uint8Array(256 * 1024 * 1024)"),
+        ("ArrayBuffer", "", f"new ArrayBuffer({MB8})"),
+        ("ArrayBuffer-length-valueOf", "", f"new ArrayBuffer({{ valueOf: () => {MB8} }})"),
+        ("resizable-grown-by-resize", f"const grown = (b) => (b.resize({MB8}), b);",
+         f"grown(new ArrayBuffer(0, {{ maxByteLength: {MB8} }}))"),
+        ("Float64Array-from-a-typed-array", f"const s = new Uint8Array({MB8 // 8});", "new Float64Array(s)"),
+        ("array-like-with-a-lying-length", "",
+         "new Float64Array({ n: 0, get length() { return this.n++ ? 2 ** 30 : 2 ** 20; } })"),
+        ("iterable", "", "new Uint8Array({ *[Symbol.iterator]() { for (let i = 0; i < 2 ** 23; i++) yield 1; } })"),
+        ("Reflect.construct-with-a-subclass",
+         "class Sub extends Uint16Array {}", f"Reflect.construct(Uint16Array, [{MB8 // 2}], Sub)"),
+        ("typed-array-slice", f"const s = new Uint8Array({MB8});", "s.slice()"),
+        ("slice-with-valueOf-arguments", f"const s = new Uint8Array({MB8});",
+         f"s.slice({{ valueOf: () => 0 }}, {{ valueOf: () => {MB8} }})"),
+        ("slice-with-the-species-removed", f"const s = new Uint8Array({MB8}); s.constructor = undefined;", "s.slice()"),
+        ("map-with-an-undefined-species",
+         f"class X extends Float64Array {{ static get [Symbol.species]() {{ return undefined; }} }} const s = new X({MB8 // 8});",
+         "s.map((v) => v)"),
+        ("filter", f"const s = new Float64Array({MB8 // 8});", "s.filter(() => true)"),
+        ("toReversed", f"const s = new Uint8Array({MB8});", "s.toReversed()"),
+        ("toSorted", f"const s = new Uint8Array({MB8});", "s.toSorted()"),
+        ("with", f"const s = new Uint8Array({MB8});", "s.with(0, 1)"),
+        ("ArrayBuffer-slice", f"const s = new ArrayBuffer({MB8});", "s.slice(0)"),
+        ("ArrayBuffer-transfer-growing", "", f"new ArrayBuffer(8).transfer({MB8})"),
+        ("Uint8Array.from", f"const s = new Uint8Array({MB8});", "Uint8Array.from(s)"),
+        ("Buffer.alloc", "", f"Buffer.alloc({MB8})"),
+        ("Buffer.concat", f"const b = Buffer.alloc({MB8 // 2});", "Buffer.concat([b, b])"),
+        ("structuredClone", f"const s = new Uint8Array({MB8});", "structuredClone(s)"),
+        ("Blob-bytes-through-Response", f"const s = new Uint8Array({MB8 // 2});", "new Blob([s, s])"),
+    ]
+]
+
+
+@pytest.mark.parametrize("c", BACKING_STORES)
+async def test_backing_stores_count_against_the_memory_limit(c: Case, run_js, api_server) -> None:  # type: ignore[no-untyped-def]
+    result = await run_case(c, run_js, api_server)
+    assert "memory limit" in result.error.message
+
+
+# Every constructor a script can lay hands on (globals, `constructor` properties of prototypes and
+# instances, the functions of stack frames while a maker calls back into the script), used to keep
+# more than the limit alive: none of them gets past it.
+MAKERS_ARE_ALL_CHARGED = f"""
+module.exports = () => {{
+  const names = ['ArrayBuffer', 'Uint8Array', 'Float64Array', 'BigInt64Array', 'DataView'];
+  const found = new Set();
+  for (const n of names) {{
+    const C = globalThis[n];
+    found.add(C);
+    found.add(C.prototype.constructor);
+    try {{ found.add(Object.getPrototypeOf(n === 'DataView' ? new C(new ArrayBuffer(1)) : new C(1)).constructor); }} catch (e) {{}}
+  }}
+  const spy = new Proxy(function () {{}}, {{ get(t, k) {{
+    if (k === 'prototype') {{
+      const saved = Error.prepareStackTrace;
+      Error.prepareStackTrace = (e, sites) => sites;
+      const sites = new Error().stack;
+      Error.prepareStackTrace = saved;
+      for (const s of Array.isArray(sites) ? sites : []) {{ try {{ const f = s.getFunction(); if (f) found.add(f); }} catch (e) {{}} }}
+    }}
+    return t[k];
+  }} }});
+  for (const n of names.slice(0, 3)) {{ try {{ Reflect.construct(globalThis[n], [8], spy); }} catch (e) {{}} }}
+  const kept = [];
+  let bytes = 0;
+  for (const C of found) {{
+    for (let i = 0; i < 12; i++) {{
+      try {{ const b = Reflect.construct(C, [{MB8}]); kept.push(b); bytes += b.byteLength || 0; }} catch (e) {{ break; }}
+    }}
+  }}
+  return bytes <= 64 * 1024 * 1024;
+}};"""
+
+
+async def test_no_maker_escapes_the_backing_store_budget(run_js) -> None:  # type: ignore[no-untyped-def]
+    result = await run_js(MAKERS_ARE_ALL_CHARGED, limits=LIMITS)
+    assert result.error is None and result.output is True, result.error
+
+
+# Buffers dropped along the way are given back: a job may go through far more than the limit.
+async def test_dropped_buffers_do_not_count(run_js) -> None:  # type: ignore[no-untyped-def]
+    source = f"""module.exports = async () => {{
+      let total = 0;
+      for (let i = 0; i < 40; i++) {{
+        total += new Uint8Array({MB8}).length + Buffer.alloc({MB8 // 2}).length;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }}
+      return total;
+    }};"""
+    result = await run_js(source, limits=Limits(timeout=20.0))
+    assert result.error is None and result.output == 40 * (MB8 + MB8 // 2), result.error
+
+
+# Peak RSS of a process running the hostile job, measured in a child process: bounded by the limit
+# plus the process's own footprint (it was 1.1 GB on V8 before the budget).
+_RSS_CHILD = """
+import asyncio, json, sys
+from js_runtime.limits import Limits
+from js_runtime.modules import load_module
+from js_runtime.session import MethodCall, Trace, run_method
+
+async def main():
+    async def no_network(request):
+        raise AssertionError("no request is made")
+    source = "module.exports = () => { const a = []; for (let i = 0; i < 4; i++) a.push(new Uint8Array(2 ** 28).fill(1)); return a.length; }"
+    try:
+        await run_method(MethodCall(load_module(source, "t.js"), "default", {}), engine=sys.argv[1],
+                         send=no_network, limits=Limits(timeout=10.0), trace=Trace())
+        code = None
+    except Exception as exc:
+        code = getattr(exc, "code", repr(exc))
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent (pytest) across exec
+    peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    print(json.dumps({"code": code, "maxrss_mb": peak // 1024}))
+
+asyncio.run(main())
+"""
+
+
+async def test_peak_memory_of_a_hostile_job_is_bounded(engine) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", _RSS_CHILD, engine, cwd=root,
+                                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(child.communicate(), 60)
+    assert child.returncode == 0, stderr.decode()[-2000:]
+    seen = json.loads(stdout)
+    assert seen["code"] == "MEMORY_LIMIT"
+    assert seen["maxrss_mb"] < 200, seen  # measured: 35 MB QuickJS, 82 MB V8

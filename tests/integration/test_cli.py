@@ -3,6 +3,7 @@ exit status 0/1/2, for every documented method and both flows, on both engines."
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -141,7 +142,8 @@ async def test_a_built_in_that_ignores_the_time_limit_still_answers_timeout(engi
     status, result, _ = await run_cli("run", str(root), "getCredentialsFromConnectionParameters",
                                       "--engine", engine, "--timeout", "1")
     assert (status, result["error"]["code"]) == (1, "TIMEOUT")
-    assert asyncio.get_running_loop().time() - started < 1 + 4 + 3  # limit + stop grace/drain + start-up
+    start_up = 3 * (2 if engine == "v8" else 1)  # a V8 job runs in a child process of the CLI
+    assert asyncio.get_running_loop().time() - started < 1 + 4 + start_up  # limit + stop grace/drain + start-up
 
 
 async def test_lone_surrogates_in_the_result_are_printed_as_json(engine, tmp_path):
@@ -167,3 +169,37 @@ async def test_deeply_nested_input_is_invalid_input_not_a_traceback(depth):
                                            stdin=nested)
     assert result is not None and result["error"]["code"] == "INVALID_INPUT", stderr[-500:]
     assert "Traceback" not in stderr
+
+
+async def test_a_v8_engine_that_aborts_the_process_still_gets_a_json_answer(tmp_path):
+    """V8 aborts its whole process on some out-of-memory conditions (`Array(1e9).fill(0)`: "Fatal
+    JavaScript out of memory: invalid table size", after ~30 s); the CLI runs V8 jobs in a child
+    process, so it still prints one result. Here the child dies the same way (SIGTRAP, as V8's
+    fatal error handler does) while spinning, without waiting half a minute for V8 to get there."""
+    import signal
+
+    root = _connector(tmp_path, "exports.getCredentialsFromConnectionParameters = async () => { for (;;) {} }")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "executor.cli", "run", str(root), "getCredentialsFromConnectionParameters",
+        "--engine", "v8", "--timeout", "30", "--input", "-", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write(b'{"connectionParameters": {"a": 1}}')
+    proc.stdin.close()
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    engine_pid = None
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        pids = children.read_text().split() if children.exists() else []
+        if pids:
+            engine_pid = int(pids[0])
+            break
+    assert engine_pid is not None, "the CLI ran the V8 job in-process"
+    await asyncio.sleep(1.0)  # let it start spinning
+    os.kill(engine_pid, signal.SIGTRAP)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    lines = out.decode().strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, (out, err.decode()[-1000:])
+    result = json.loads(lines[0])
+    assert result["error"]["code"] == "ENGINE_CRASHED"
+    assert "SIGTRAP" in result["error"]["message"]

@@ -822,3 +822,38 @@ async def test_a_job_nested_past_the_encoder_limit_fails_alone(tmp_path: Path) -
         assert (reply["result"]["status"], reply["result"]["output"]) == ("succeeded", {"apiKey": "sk-deep-0001"})
     finally:
         await pool.close(grace=2.0)
+
+
+async def test_a_v8_abort_fails_every_job_in_flight_on_that_worker_and_none_queued(tmp_path: Path) -> None:
+    """What bystanders get when V8 aborts its process (#19 item 5: `Array(1e9).fill(0)` ends in
+    "Fatal JavaScript out of memory" and SIGTRAP after ~30 s, whatever the job's limits): every job in
+    flight on that worker, the hostile one and its bystanders, is answered ENGINE_CRASHED; a job still
+    waiting for a slot is not, it runs on the replacement worker. Here the worker gets V8's SIGTRAP
+    while the hostile job spins beside a bystander that waits on a timer."""
+    connectors = write_demo_connector(tmp_path)
+    pool = WorkerPool(WorkerOptions(connectors_dir=connectors), size=1, jobs_per_worker=2, queue_size=2)
+    await pool.start()
+
+    def job(js: str, salt: str) -> dict[str, Any]:
+        return JobMessage(connector=inline({GET_CREDENTIALS: js}, salt=salt), method=GET_CREDENTIALS, engine="v8",
+                          auth_option=None, input=JobInput.from_json({"connectionParameters": {}}),
+                          timeout_ms=20000, secrets=Secrets()).to_wire()
+
+    waits = ("exports.getCredentialsFromConnectionParameters = async () => {"
+             " await new Promise((resolve) => setTimeout(resolve, 1500)); return { ok: 1 } }")
+    try:
+        hostile = asyncio.ensure_future(pool.run(job(SPIN_JS, "abort"), 20.0))
+        bystander = asyncio.ensure_future(pool.run(job(waits, "bystander"), 20.0))
+        await wait_until(lambda: pool.workers[0].load == 2)
+        queued = asyncio.ensure_future(pool.run(job(waits, "queued"), 20.0))
+        await asyncio.sleep(0.3)
+        victim = pool.workers[0].pid
+        os.kill(victim, signal.SIGTRAP)
+        for reply in await asyncio.wait_for(asyncio.gather(hostile, bystander), 10):
+            assert (reply["result"]["status"], reply["result"]["error"]["code"]) == ("failed", "ENGINE_CRASHED")
+            assert "SIGTRAP" in reply["result"]["error"]["message"]
+        reply = await asyncio.wait_for(queued, 30)
+        assert (reply["result"]["status"], reply["result"]["output"]) == ("succeeded", {"ok": 1})
+        assert pool.workers[0].pid != victim
+    finally:
+        await pool.close(grace=2.0)
