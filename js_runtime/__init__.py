@@ -7,7 +7,7 @@
     prelude.py, shims/   the JavaScript globals connector code expects (fetch, axios, URL, Buffer...)
     session.py           the bridge loop that drives one method call to completion
     http.py, limits.py   the request/response messages and the per-job limits
+    errors.py            the one error tree with the contract's stable codes (executor.errors re-exports it)
 
-The lowest layer: may import nothing of executor (the known exceptions, executor.errors in four
-modules, are listed in tests/unit/test_layering.py until js_runtime has its own error set).
+The lowest layer: imports nothing of executor (tests/unit/test_layering.py enforces it).
 """

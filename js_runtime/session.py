@@ -19,7 +19,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from executor.errors import (
+from js_runtime.crypto_service import serve_crypto
+from js_runtime.engine import Engine, EngineKind, open_engine
+from js_runtime.errors import (
     ERRORS_BY_CODE,
     ConnectorInvalid,
     ExecutorError,
@@ -31,8 +33,6 @@ from executor.errors import (
     ScriptError,
     error_from_code,
 )
-from js_runtime.crypto_service import serve_crypto
-from js_runtime.engine import Engine, EngineKind, open_engine
 from js_runtime.http import HttpRequest, HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits

@@ -24,8 +24,8 @@ import py_mini_racer
 from py_mini_racer._context import Context
 from py_mini_racer._mini_racer import _make_context
 
-from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
+from js_runtime.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.lanes import LanePool, abandon
 from js_runtime.limits import Limits
 
