@@ -37,7 +37,7 @@ from js_runtime.http import HttpRequest, HttpResponse, Send
 from js_runtime.lanes import LanePool
 from js_runtime.limits import Limits
 from js_runtime.modules import ModuleCode
-from js_runtime.prelude import prelude_for, units_for
+from js_runtime.prelude import Unit, prelude_for, units_for
 from js_runtime.stacks import Location, locate
 
 Service = Callable[[Any], Any]
@@ -45,14 +45,16 @@ Service = Callable[[Any], Any]
 
 @dataclass(frozen=True)
 class ContextObject:
-    """An object made inside the engine and put into the method's context under each of `keys`.
+    """An object made inside the engine and put into the method's context under each of `keys`: the
+    generic hook by which a layer above hands a script objects of its own (the executor's apiClient).
 
-    `maker` names a maker a shim unit registers (`host.makers[maker]`, e.g. `apiClient` in
-    api_client.js); it is called with `config` (the object's own JSON configuration) and `options`
-    (how the executor wants it to behave, e.g. a retry budget). The maker's name and the keys count
-    as names the module mentions, so the unit that provides it is in the prelude.
+    `unit` is the shim unit (js_runtime.prelude.Unit, in the caller's own package) that registers
+    `host.makers[maker]`; the maker is called with `config` (the object's own JSON configuration)
+    and `options` (how the caller wants it to behave). The maker's name and the keys count as names
+    the module mentions, so `unit` (with what it needs) is in the prelude.
     """
 
+    unit: Unit
     maker: str
     keys: tuple[str, ...]
     config: Any = None
@@ -66,8 +68,8 @@ class ContextObject:
 class MethodCall:
     """What to run: a loaded module, the export to call and its JSON context.
 
-    `services` answer the script's `host.call(name, payload)` (for example the apiClient's
-    responseHandlers, evaluated by the formula engine); an exception they raise is the job's error.
+    `services` answer the script's `host.call(name, payload)` (for example a context object asking
+    the caller to judge a response); an exception they raise is the job's error.
     `objects` are made in the engine and added to the context (see ContextObject).
     """
 
@@ -105,7 +107,7 @@ async def run_method(
     js = await open_engine(engine, limits, lanes or _DEFAULT_LANES)
     try:
         snapshot = await _poll(js, _start_scripts(call, limits), deadline - loop.time(),
-                               prelude=prelude_for(_reachable_names(call)))
+                               prelude=prelude_for(_reachable_names(call), _extra_units(call)))
         return await _drive(js, snapshot, call, send, limits, trace, deadline)
     finally:
         await js.close()
@@ -125,8 +127,9 @@ async def _drive(js: Engine, snapshot: dict[str, Any], call: MethodCall, send: S
             answers = []
             for item in snapshot["requests"]:
                 if "service" in item:
-                    # The apiClient asks at most twice per request (sign it, judge its response): more asks
-                    # were forged by the script, and a flood of them would keep the event loop busy.
+                    # Services are asked about requests (to sign one, to judge its response): at most twice
+                    # per request the job may make. More asks were forged by the script, and a flood of
+                    # them would keep the event loop busy.
                     served += 1
                     if served > 2 * limits.max_requests:
                         raise ScriptError("the script asked the executor's services too often")
@@ -316,9 +319,14 @@ def _reachable_names(call: MethodCall) -> frozenset[str]:
     return call.module.names.union(*({o.maker, *o.keys} for o in call.objects))
 
 
+def _extra_units(call: MethodCall) -> tuple[Unit, ...]:
+    """The shim units of the call's context objects, each once, in order."""
+    return tuple(dict.fromkeys(o.unit for o in call.objects))
+
+
 def _start_scripts(call: MethodCall, limits: Limits) -> list[str]:
     options: dict[str, Any] = {"maxLogBytes": limits.max_log_bytes, "maxLogEntries": limits.max_log_entries}
-    if "crypto" in units_for(_reachable_names(call)):
+    if "crypto" in units_for(_reachable_names(call), _extra_units(call)):
         options["entropy"] = os.urandom(32).hex()  # keys crypto.js's CSPRNG; only jobs that load it pay
     try:
         context = _js_string(json.dumps(call.context, allow_nan=False))  # NaN/Infinity: not JSON to JS
