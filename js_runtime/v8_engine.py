@@ -19,21 +19,33 @@ import weakref
 from collections import deque
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 import py_mini_racer
-from py_mini_racer._context import Context
-from py_mini_racer._mini_racer import _make_context
 
+from js_runtime.bindings import internals_allowed
 from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
 from js_runtime.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.lanes import LanePool, abandon
 from js_runtime.limits import Limits
+
+if TYPE_CHECKING:
+    from py_mini_racer._context import Context
+
+# What frees an isolate: the context manager that made it (mini-racer's private _make_context, or its
+# public mini_racer()).
+Maker = AbstractContextManager[object]
 
 # What a bare V8 context has that connector code must not: mini-racer's console (ours replaces it),
 # WebAssembly and shared memory. (mini-racer's own setTimeout/clearTimeout are never installed: see
 # _BareRacer.)
 _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
 _SETUP = ";".join(f"delete globalThis.{name}" for name in _REMOVED_GLOBALS)
+# On the public path (see _make_isolate), MiniRacer's constructor declared `var` globals that cannot be
+# deleted: their values go (the timers unit, when loaded, defines its own, see host.defineGlobal), as
+# docs/globals.md says.
+_PLAIN_SETUP = _SETUP + "".join(f";globalThis.{name} = undefined"
+                                for name in ("__timer_manager", "setTimeout", "clearTimeout"))
 
 
 class V8Engine:
@@ -41,7 +53,7 @@ class V8Engine:
 
     kind: EngineKind = "v8"
 
-    def __init__(self, maker: AbstractContextManager[Context],
+    def __init__(self, maker: Maker,
                  racer: py_mini_racer.MiniRacer, lanes: LanePool, start: _StartSlot | None = None) -> None:
         self._maker = maker
         self._racer = racer
@@ -70,7 +82,7 @@ class V8Engine:
         deadline = loop.time() + timeout
         value = None
         # The set-up and the prelude go out with the first script: one evaluation round trip.
-        head = [part for part in (None if self._set_up else _SETUP, prelude) if part]
+        head = [part for part in (None if self._set_up else _setup(), prelude) if part]
         self._set_up = True
         if head:
             scripts = [";\n".join([*head, *scripts[:1]]), *scripts[1:]]
@@ -248,7 +260,7 @@ def initialise() -> None:
 
 
 def _first_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
-        AbstractContextManager[Context], py_mini_racer.MiniRacer] | None:
+        Maker, py_mini_racer.MiniRacer] | None:
     """V8's one-time set-up, on whichever thread gets here first; the others wait for it.
 
     It loads V8 and makes the process's first isolate, alone: two threads making the first
@@ -266,7 +278,7 @@ def _first_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
 
 
 def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
-        AbstractContextManager[Context], py_mini_racer.MiniRacer]:
+        Maker, py_mini_racer.MiniRacer]:
     if not _first_isolate_made:
         first = _first_isolate(loop, limits)
         if first is not None:
@@ -279,23 +291,39 @@ class _BareRacer(py_mini_racer.MiniRacer):
     does: it installs setTimeout/clearTimeout/__timer_manager as non-deletable globals, which only
     had to be emptied again (connector code gets our timers), and costs every job a blocking round
     trip to the isolate thread and a compilation (about 0.3 ms of the ~3.5 ms an isolate costs).
-    The same state `mini_racer(loop)` builds otherwise (mini-racer is pinned to 0.14.x)."""
+    The same state `mini_racer(loop)` builds otherwise. It sets MiniRacer's private attributes, so
+    it is used only with the mini-racer it was written for (js_runtime.bindings)."""
 
     def __init__(self, context: Context) -> None:  # no super().__init__(): that is the point
         self._own_context_maker = None
         self._ctx = context
 
 
-def _make_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
-        AbstractContextManager[Context], py_mini_racer.MiniRacer]:
-    maker = _make_context(loop)
-    racer = _BareRacer(maker.__enter__())
+def _setup() -> str:
+    return _SETUP if internals_allowed("mini-racer") else _PLAIN_SETUP
+
+
+def _make_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[Maker, py_mini_racer.MiniRacer]:
+    maker, racer = _bare_isolate(loop) if internals_allowed("mini-racer") else _plain_isolate(loop)
     try:
         racer.set_hard_memory_limit(limits.memory)
     except BaseException:
         maker.__exit__(None, None, None)
         raise
     return maker, racer
+
+
+def _bare_isolate(loop: asyncio.AbstractEventLoop) -> tuple[Maker, py_mini_racer.MiniRacer]:
+    from py_mini_racer._mini_racer import _make_context
+
+    maker = _make_context(loop)
+    return maker, _BareRacer(maker.__enter__())
+
+
+def _plain_isolate(loop: asyncio.AbstractEventLoop) -> tuple[Maker, py_mini_racer.MiniRacer]:
+    """mini-racer's public path: its constructor's evaluation waits for `loop` (we are on a lane)."""
+    maker = py_mini_racer.mini_racer(loop)
+    return maker, maker.__enter__()
 
 
 def _error_line(text: str) -> str:
