@@ -386,7 +386,8 @@ COMMON_SHARES = {
     "event-loop thread (BaseEventLoop._run_once)": r"^BaseEventLoop\._run_once ",
     "JSON encode/decode (json/)": r"\(json/",
     "run_method's bridge loop in Python (session.py, excl. engine)":
-        r"^(_drive|_poll|_start_scripts|_collect_logs|_outcome|_js_string) \(js_runtime/session.py\)",
+        r"^(_drive|_poll|_start_scripts|_collect_logs|_outcome) \(js_runtime/session.py\)"
+        r"|^[\w.]+ \(js_runtime/bridge.py\)",
 }
 FRONTEND_SHARES = {
     "aiohttp HTTP server (web_protocol)": r"\(aiohttp/web_protocol.py\)",

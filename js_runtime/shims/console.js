@@ -2,6 +2,7 @@
 // %o %O %c %% directives, group indentation, count/time labels, assert, table (Node's box layout),
 // dir, trace ("Trace: ..."), and Node's process warnings for unknown labels (level 'warn').
 // Values are described roughly as util.inspect does; the session enforces the log budget again.
+// Each line is a LogLine of the bridge protocol (js_runtime/bridge.py), polled with the snapshot.
 {
   const ESCAPES = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\b': '\\b', '\f': '\\f', '\v': '\\v', '\\': '\\\\' };
   function quote(s) {  // util.inspect's string quoting: ' unless the string holds one, then " or `
