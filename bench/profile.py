@@ -256,8 +256,8 @@ def quickjs_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a QuickJS job, each timed on its own (medians)."""
     import quickjs
 
-    from js_runtime import quickjs_bytecode
     from js_runtime.limits import DEFAULT_LIMITS
+    from js_runtime.quickjs import bytecode as quickjs_bytecode
 
     job = _job_scripts()
     full = _full_prelude()
@@ -322,7 +322,7 @@ async def v8_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a V8 job, each timed on its own (medians)."""
     import py_mini_racer
 
-    from js_runtime import v8_engine
+    from js_runtime.v8 import engine as v8_engine
 
     v8_engine.initialise()  # V8 loaded with the flags the executor runs it with
     loop = asyncio.get_running_loop()

@@ -54,7 +54,8 @@ def _child_env() -> dict[str, str]:
 def test_the_switch_turns_the_internals_off_in_both_engines() -> None:
     probe = (
         "import asyncio\n"
-        "from js_runtime import quickjs_bytecode, quickjs_recycle, quickjs_engine, v8_engine\n"
+        "from js_runtime.quickjs import bytecode as quickjs_bytecode, recycle as quickjs_recycle, engine as quickjs_engine\n"
+        "from js_runtime.v8 import engine as v8_engine\n"
         "from js_runtime.bindings import internals_allowed\n"
         "from js_runtime.lanes import LanePool\n"
         "from js_runtime.limits import DEFAULT_LIMITS\n"

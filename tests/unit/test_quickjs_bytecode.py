@@ -8,11 +8,11 @@ import pytest
 import quickjs
 
 from executor.errors import MemoryLimitExceeded
-from js_runtime import quickjs_bytecode
 from js_runtime.bindings import PLAIN_ENGINES_ENV
 from js_runtime.limits import DEFAULT_LIMITS, Limits
 from js_runtime.modules import load_module
 from js_runtime.prelude import ALL_UNITS, prelude_source
+from js_runtime.quickjs import bytecode as quickjs_bytecode
 from js_runtime.session import MethodCall, Trace, run_method
 
 SCRIPT = """

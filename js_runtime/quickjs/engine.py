@@ -16,11 +16,12 @@ from typing import TypeVar
 
 import quickjs
 
-from js_runtime import quickjs_bytecode, quickjs_recycle
 from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
 from js_runtime.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.lanes import Lane, LaneAbandoned, LanePool, LaneStuck, abandon
 from js_runtime.limits import Limits
+from js_runtime.quickjs import bytecode as quickjs_bytecode
+from js_runtime.quickjs import recycle as quickjs_recycle
 
 T = TypeVar("T")
 _INTERRUPTED = "InternalError: interrupted"

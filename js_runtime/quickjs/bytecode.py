@@ -22,9 +22,9 @@ import threading
 
 import quickjs
 
-from js_runtime.quickjs_capi import LIB as _LIB
-from js_runtime.quickjs_capi import TAG_EXCEPTION as _TAG_EXCEPTION
-from js_runtime.quickjs_capi import pointers as _pointers
+from js_runtime.quickjs.capi import LIB as _LIB
+from js_runtime.quickjs.capi import TAG_EXCEPTION as _TAG_EXCEPTION
+from js_runtime.quickjs.capi import pointers as _pointers
 
 _EVAL_GLOBAL_COMPILE_ONLY = 1 << 5  # JS_EVAL_TYPE_GLOBAL (0) | JS_EVAL_FLAG_COMPILE_ONLY
 _WRITE_BYTECODE = (1 << 0) | (1 << 4)  # JS_WRITE_OBJ_BYTECODE | JS_WRITE_OBJ_STRIP_SOURCE
