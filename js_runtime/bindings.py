@@ -2,9 +2,9 @@
 
 Two speed-ups depend on how one exact binding version is built inside, not on its public API:
   - quickjs-ng: ctypes calls into the extension's C functions on pointers read out of the binding's
-    context objects (prelude bytecode, swapping a finished context's runtime: js_runtime.quickjs_capi);
+    context objects (prelude bytecode, swapping a finished context's runtime: js_runtime.quickjs.capi);
   - mini-racer: a subclass of MiniRacer that skips its constructor, on a context made by a private
-    function (js_runtime.v8_engine).
+    function (js_runtime.v8.engine).
 They are used only with the exact versions they were written for (WRITTEN_FOR), and never when the
 environment variable CONNECTOR_EXECUTOR_PLAIN_ENGINES is set (to anything but "" or "0"); otherwise
 each engine takes the binding's public path, with the same results, only slower. Imports nothing of

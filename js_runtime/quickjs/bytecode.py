@@ -3,7 +3,7 @@
 Compiling the prelude was most of a QuickJS job's cost; reading its bytecode is several times
 cheaper. The quickjs-ng binding has no bytecode API, so this module calls the engine's own
 (JS_Eval with JS_EVAL_FLAG_COMPILE_ONLY, JS_WriteObject, JS_ReadObject, JS_EvalFunction) through
-quickjs_capi; where that is not available, `available()` is False and callers evaluate the source
+js_runtime.quickjs.capi; where that is not available, `available()` is False and callers evaluate the source
 instead, with the same result.
 
 Only bytecode compiled here, in this process, from our own shim sources is ever read (QuickJS does
