@@ -34,12 +34,12 @@ from bench.common import (
     rounds,
 )
 from executor.transport import LiveTransport, NetworkPolicy
-from js_runtime import v8_engine
 from js_runtime.http import HttpRequest, HttpResponse
 from js_runtime.lanes import LanePool
 from js_runtime.limits import DEFAULT_LIMITS
 from js_runtime.modules import load_module
 from js_runtime.session import MethodCall, Trace, run_method
+from js_runtime.v8 import engine as v8_engine
 
 Call = Callable[[], Awaitable[Any]]
 

@@ -256,8 +256,8 @@ def quickjs_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a QuickJS job, each timed on its own (medians)."""
     import quickjs
 
-    from js_runtime import quickjs_bytecode
     from js_runtime.limits import DEFAULT_LIMITS
+    from js_runtime.quickjs import bytecode as quickjs_bytecode
 
     job = _job_scripts()
     full = _full_prelude()
@@ -322,7 +322,7 @@ async def v8_phases(n: int) -> list[tuple[str, float]]:
     """ms per phase of a V8 job, each timed on its own (medians)."""
     import py_mini_racer
 
-    from js_runtime import v8_engine
+    from js_runtime.v8 import engine as v8_engine
 
     v8_engine.initialise()  # V8 loaded with the flags the executor runs it with
     loop = asyncio.get_running_loop()
@@ -386,7 +386,8 @@ COMMON_SHARES = {
     "event-loop thread (BaseEventLoop._run_once)": r"^BaseEventLoop\._run_once ",
     "JSON encode/decode (json/)": r"\(json/",
     "run_method's bridge loop in Python (session.py, excl. engine)":
-        r"^(_drive|_poll|_start_scripts|_collect_logs|_outcome|_js_string) \(js_runtime/session.py\)",
+        r"^(_drive|_poll|_start_scripts|_collect_logs|_outcome) \(js_runtime/session.py\)"
+        r"|^[\w.]+ \(js_runtime/bridge.py\)",
 }
 FRONTEND_SHARES = {
     "aiohttp HTTP server (web_protocol)": r"\(aiohttp/web_protocol.py\)",

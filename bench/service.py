@@ -107,7 +107,7 @@ def prime(url: str, body: dict[str, Any], workers: int, attempts: int = 5) -> in
     """One job per worker, all at once (the pool gives each idle worker one); retried until every one
     succeeds. Returns how many came back ENGINE_CRASHED. Only the profile warms up with it: the load
     sections do not prime their fresh workers (V8's one-time set-up is the engine's own business,
-    js_runtime.v8_engine), so a crash of concurrent first jobs fails the run's verification."""
+    js_runtime.v8.engine), so a crash of concurrent first jobs fails the run's verification."""
     crashes = 0
     data = dump_json(body).encode()
 

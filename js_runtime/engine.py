@@ -54,11 +54,11 @@ class Engine(Protocol):
 async def open_engine(kind: EngineKind, limits: Limits, lanes: LanePool) -> Engine:
     """A fresh context of the given kind with the memory and stack limits applied."""
     if kind == "quickjs":
-        from js_runtime.quickjs_engine import QuickJSEngine
+        from js_runtime.quickjs.engine import QuickJSEngine
 
         return await QuickJSEngine.open(limits, lanes)
     if kind == "v8":
-        from js_runtime.v8_engine import V8Engine
+        from js_runtime.v8.engine import V8Engine
 
         return await V8Engine.open(limits, lanes)
     raise ValueError(f"unknown engine {kind!r}; expected one of {', '.join(ENGINE_KINDS)}")

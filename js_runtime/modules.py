@@ -30,7 +30,7 @@ from importlib import resources
 import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser
 
-from executor.errors import ConnectorInvalid
+from js_runtime.errors import ConnectorInvalid
 from js_runtime.prelude import builtin_modules, module_only_names
 from js_runtime.typescript import erase_types, is_typescript
 

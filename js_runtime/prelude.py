@@ -2,10 +2,14 @@
 
 All shims share one function scope, so `host` (defined by bridge.js) is visible to each of them and
 to nothing else. The core (the bridge and its entry points) is always there. The units (console,
-timers, web APIs, fetch, axios, the apiClient) are only evaluated when the module mentions one of
+timers, web APIs, fetch, axios...) are only evaluated when the module mentions one of
 the names they provide — any identifier, property name or short string in its source — because
 compiling them is most of a QuickJS job's cost. A name reached only through a computed string
 (`globalThis['fe' + 'tch']`) does not count; README says so. Each combination is joined once.
+
+A layer above may add units of its own (`extra`, e.g. the executor's apiClient): they follow the same
+rules, their files live in their own package's `shims/` folder, and their needs are built-in units or
+earlier extra ones. That is how a caller's context objects get their makers (session.ContextObject).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class Unit:
 
     `module_only`: the unit defines no global, only modules, so a module selects it by importing
     one of them, not by merely mentioning the name (`const url = ...` does not need the `url` module).
+    `package`: the package whose `shims/` folder holds `files` (a layer above adds units of its own).
     """
 
     name: str
@@ -32,6 +37,7 @@ class Unit:
     provides: frozenset[str]
     needs: tuple[str, ...] = ()
     module_only: bool = False
+    package: str = "js_runtime"
 
 
 TIMER_NAMES = frozenset({"setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval",
@@ -67,7 +73,6 @@ UNITS: tuple[Unit, ...] = (
     # 'crypto' is both the Web Crypto global and the module name (require('crypto'), 'node:crypto')
     Unit("crypto", ("crypto_hash.js", "crypto_keys.js", "crypto.js"), frozenset({"crypto", "CryptoKey"}),
          needs=("buffer", "net")),
-    Unit("apiClient", ("api_client.js",), frozenset({"apiClient", "externalApiClient"}), needs=("axios",)),
     # Node built-in modules: each registers itself with host.registerModule under its bare name
     Unit("querystring", ("mod_querystring.js",), frozenset({"querystring"}), needs=("buffer",), module_only=True),
     Unit("util", ("mod_util.js",), frozenset({"util"}), needs=("web", "inspect"), module_only=True),
@@ -77,7 +82,6 @@ UNITS: tuple[Unit, ...] = (
     Unit("timersPromises", ("mod_timers_promises.js",), frozenset({"timers/promises"}), needs=("timers",),
          module_only=True),
 )
-_BY_NAME = {unit.name: unit for unit in UNITS}
 CORE_HEAD = ("bridge.js", "intl.js")
 CORE_TAIL = ("bridge_end.js",)
 ALL_UNITS = tuple(unit.name for unit in UNITS)
@@ -94,7 +98,7 @@ def builtin_modules() -> frozenset[str]:
     names: set[str] = set()
     for unit in UNITS:
         for file in unit.files:
-            data = _shim_text(file).encode("utf-8")
+            data = _shim_text(file, unit.package).encode("utf-8")
             stack = [parser.parse(data).root_node]
             while stack:
                 node = stack.pop()
@@ -122,29 +126,48 @@ def _registered_name(node: Node, data: bytes) -> str | None:
     return data[first.start_byte + 1:first.end_byte - 1].decode("utf-8")
 
 
-def _shim_text(name: str) -> str:
-    return (resources.files("js_runtime") / "shims" / name).read_text(encoding="utf-8")
+def _shim_text(name: str, package: str = "js_runtime") -> str:
+    return (resources.files(package) / "shims" / name).read_text(encoding="utf-8")
 
 
-def units_for(names: Iterable[str]) -> tuple[str, ...]:
-    """The units a module mentioning `names` needs, dependencies included, in evaluation order."""
+@functools.lru_cache(maxsize=64)
+def _all_units(extra: tuple[Unit, ...]) -> tuple[Unit, ...]:
+    """The built-in units followed by `extra`, checked: unique names, needs on earlier units only."""
+    seen: set[str] = set()
+    for unit in (*UNITS, *extra):
+        if unit.name in seen:
+            raise ValueError(f"two shim units are named {unit.name!r}")
+        missing = set(unit.needs) - seen
+        if missing:
+            raise ValueError(f"shim unit {unit.name!r} needs {sorted(missing)}, which are not earlier units")
+        seen.add(unit.name)
+    return (*UNITS, *extra)
+
+
+def units_for(names: Iterable[str], extra: tuple[Unit, ...] = ()) -> tuple[str, ...]:
+    """The units a module mentioning `names` needs, dependencies included, in evaluation order;
+    `extra` units (see the module docstring) are chosen by the same rule."""
+    units = _all_units(extra)
     mentioned = set(names)
-    wanted = {unit.name for unit in UNITS if unit.provides & mentioned}
-    for unit in reversed(UNITS):  # needs point to earlier units only
+    wanted = {unit.name for unit in units if unit.provides & mentioned}
+    for unit in reversed(units):  # needs point to earlier units only
         if unit.name in wanted:
             wanted.update(unit.needs)
-    return tuple(unit.name for unit in UNITS if unit.name in wanted)
+    return tuple(unit.name for unit in units if unit.name in wanted)
 
 
 @functools.lru_cache(maxsize=1024)
-def prelude_for(names: frozenset[str]) -> str:
+def prelude_for(names: frozenset[str], extra: tuple[Unit, ...] = ()) -> str:
     """The prelude for a module that mentions `names` (remembered per set of names: per module)."""
-    return prelude_source(units_for(names))
+    return prelude_source(units_for(names, extra), extra)
 
 
 @functools.cache
-def prelude_source(units: tuple[str, ...] = ALL_UNITS) -> str:
+def prelude_source(units: tuple[str, ...] = ALL_UNITS, extra: tuple[Unit, ...] = ()) -> str:
     """The core plus the given units as one script (each combination built once per process)."""
-    files = [*CORE_HEAD, *(f for name in units for f in _BY_NAME[name].files), *CORE_TAIL]
-    parts = [f"// ---- {name}\n{_shim_text(name)}" for name in files]
+    by_name = {unit.name: unit for unit in _all_units(extra)}
+    files = [*((f, "js_runtime") for f in CORE_HEAD),
+             *((f, by_name[name].package) for name in units for f in by_name[name].files),
+             *((f, "js_runtime") for f in CORE_TAIL)]
+    parts = [f"// ---- {name}\n{_shim_text(name, package)}" for name, package in files]
     return "(function () {\n" + "\n".join(parts) + "\n})();\n"

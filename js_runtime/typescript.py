@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
-from executor.errors import ConnectorInvalid
+from js_runtime.errors import ConnectorInvalid
 
 _LANGUAGE = Language(tree_sitter_typescript.language_typescript())
 TS_SUFFIXES = (".ts", ".mts", ".cts")

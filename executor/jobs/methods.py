@@ -27,6 +27,7 @@ from executor.errors import (
 )
 from executor.formulas import Formula
 from executor.formulas.jsvalues import js_string, truthy
+from executor.jobs.api_client import api_client_object
 from executor.jobs.context import JobContext
 from executor.limits import LIMITS
 from js_runtime.modules import ModuleCode, load_module
@@ -133,8 +134,7 @@ async def _test_once(ctx: JobContext) -> Any:
     if signer is not None:
         services["signRequest"] = await signer(ctx)
         options["signRequests"] = True
-    api_client = ContextObject("apiClient", ("apiClient", "externalApiClient"),
-                               config={k: v for k, v in client.items() if k != "responseHandlers"}, options=options)
+    api_client = api_client_object({k: v for k, v in client.items() if k != "responseHandlers"}, options)
     if impl.kind == "rest-api-mapping":
         assert impl.rest is not None
         value = await _rest_api_mapping(ctx, impl.rest, api_client, services)

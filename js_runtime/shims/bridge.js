@@ -1,4 +1,6 @@
-// The bridge between a job's script and the Python session driving it.
+// The bridge between a job's script and the Python session driving it. Every message that crosses it
+// (configure/start/deliver/poll and what poll returns) is typed and documented in js_runtime/bridge.py,
+// the bridge protocol; change both together.
 //
 // Nothing here calls into Python: requests, timers and log lines are queued in `state`, and the
 // session collects them with __ce.poll() between evaluation steps, then hands results back with

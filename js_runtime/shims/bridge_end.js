@@ -1,4 +1,5 @@
-// The last part of the prelude: the entry points the Python session calls.
+// The last part of the prelude: the entry points the Python session calls (bridge protocol:
+// js_runtime/bridge.py names each call and the shapes of its argument and answer).
 
 function pickExport(moduleObject, exportName) {
   const exp = moduleObject.exports;

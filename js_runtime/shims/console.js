@@ -2,6 +2,7 @@
 // %o %O %c %% directives, group indentation, count/time labels, assert, table (Node's box layout),
 // dir, trace ("Trace: ..."), and Node's process warnings for unknown labels (level 'warn').
 // Values are described as util.inspect does (inspect.js); the session enforces the log budget again.
+// Each line is a LogLine of the bridge protocol (js_runtime/bridge.py), polled with the snapshot.
 {
   const { inspect, formatWithOptions } = host.inspect;  // inspect.js: Node's util.inspect layout
   const formatLogArgs = (args) => formatWithOptions(undefined, ...args);

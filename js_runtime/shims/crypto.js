@@ -1,7 +1,8 @@
 // `globalThis.crypto` (Web Crypto) and the 'crypto' module (`require('crypto')`, 'node:crypto'), with
 // Node 20 semantics. Hashes, HMAC, keys and signatures of the synchronous Node API run here, in JS
 // (crypto_hash.js, crypto_keys.js); `crypto.subtle`'s key operations are asynchronous and are served
-// by Python's `cryptography` through the session's 'crypto' service (js_runtime/crypto_service.py).
+// by Python's `cryptography` through the session's 'crypto' service (js_runtime/crypto_service.py; a
+// ServiceAsk of the bridge protocol, js_runtime/bridge.py).
 // Randomness: a ChaCha20 keystream keyed with 32 bytes from the host's CSPRNG, handed in per job by
 // __ce.configure (never Math.random). Deliberately omitted: streams (hash.pipe), ciphers, KDFs,
 // key generation, curves other than P-256, encrypted PEM.

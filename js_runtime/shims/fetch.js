@@ -1,5 +1,6 @@
 // fetch.js: Node 20 (undici) style fetch, Headers, Request, Response, AbortController, AbortSignal.
-// Every request goes through host.request (Python); web.js provides the URL/bytes globals used here.
+// Every request goes through host.request (Python: an HttpAsk of the bridge protocol, js_runtime/bridge.py,
+// whose NetworkFailure answers become __ceNetwork rejections); web.js provides the URL/bytes globals used here.
 // Also shares byte/body/network-error helpers with axios.js as `host.http`.
 // Blob and FormData bodies (multipart as undici encodes it) and blob()/formData() come with form_data.js
 // and form_parse.js (unit formData).

@@ -1,5 +1,6 @@
-// Queuing HTTP requests and service calls for the session (part of the fetch unit: every way a
-// script reaches the network goes through here, and from here only to Python's transport).
+// Queuing HTTP requests and service calls for the session (every way a script reaches the network
+// goes through here, and from here only to Python's transport): HttpAsk and ServiceAsk of the bridge
+// protocol (js_runtime/bridge.py), answered by HttpAnswer or NetworkFailure, and ServiceAnswer.
 Object.assign(host, {
   /** Queue an HTTP request; resolves with the session's response, rejects with {code, message}. */
   request(req) {

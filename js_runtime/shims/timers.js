@@ -1,5 +1,6 @@
 // The timer queue (host.setTimer/clearTimer, used by fetch and axios too) and setTimeout & co.,
-// driven by the session's clock: poll reports the next due time, deliver fires what is due.
+// driven by the session's clock: poll reports the next due time, deliver fires what is due (the
+// snapshot's nextTimer and the delivery's fireTimers: bridge protocol, js_runtime/bridge.py).
 {
   const timers = new Map();
   let nextTimerId = 1;

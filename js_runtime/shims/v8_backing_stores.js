@@ -15,7 +15,7 @@
 // buffer, swept when the budget would be exceeded, after a full collection). A resizable
 // ArrayBuffer is charged its maxByteLength. Past the budget the maker throws
 // `RangeError: Array buffer allocation failed` (Node's words when its allocator refuses) and the job,
-// if it fails, fails MEMORY_LIMIT (v8_engine reads `exceeded()` through the global lexical binding
+// if it fails, fails MEMORY_LIMIT (js_runtime.v8.engine reads `exceeded()` through the global lexical binding
 // below, which connector code can read but not replace).
 //
 // Stores of at most ON_HEAP bytes are not charged: V8 keeps typed arrays that small on its heap, and

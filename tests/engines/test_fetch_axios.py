@@ -24,8 +24,8 @@ from aiohttp import web
 from support.docs_examples import example, needs_docs
 
 from executor.errors import NetworkError
+from executor.jobs.api_client import api_client_object
 from js_runtime.http import HttpRequest, HttpResponse
-from js_runtime.session import ContextObject
 
 pytestmark = pytest.mark.asyncio
 
@@ -721,8 +721,7 @@ async def _run_case(case: Case, run_js, api_server, send: Send) -> None:  # type
     source = case.source.replace("BASE", api_server.base).replace("CLOSED", closed)
     context = _substitute(case.context, "BASE", api_server.base)
     # A case's `apiClient` is the makeApiClient configuration the job would hand to the shim.
-    objects = () if "apiClient" not in context else (
-        ContextObject("apiClient", ("apiClient", "externalApiClient"), config=context.pop("apiClient")),)
+    objects = () if "apiClient" not in context else (api_client_object(context.pop("apiClient")),)
     result = await run_js(source, context, send=send, objects=objects)
 
     if case.error is None:

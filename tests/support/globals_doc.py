@@ -3,7 +3,7 @@
 Sections: '## Provided by the shims' (backticked names before a bullet's first parenthesis, then the unit
 that defines them, as named in js_runtime/prelude.py), '## Always
 there', '## ECMAScript built-ins' (every backticked name), '## Engine-specific' (bullets starting
-`QuickJS:`, `QuickJS, in a module that mentions none...:`, `V8:`).
+`QuickJS:`, `QuickJS, in a module that mentions none...:`, `V8:`, `V8 on the plain binding path...:`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ class DocumentedGlobals:
     ecmascript: frozenset[str]
     engine: dict[str, frozenset[str]]
     quickjs_native_web: frozenset[str]
+    v8_plain: frozenset[str]  # names V8 also holds on the plain binding path (js_runtime.bindings)
 
 
 def _bullets(section: str) -> list[str]:
@@ -51,7 +52,11 @@ def documented_globals(doc: Path = DOC) -> DocumentedGlobals:
     ecmascript = _names(sections["ECMAScript built-ins (both engines)"])
     engine: dict[str, set[str]] = {"quickjs": set(), "v8": set()}
     native: set[str] = set()
+    plain: set[str] = set()
     for item in _bullets(sections["Engine-specific"]):
+        if item.startswith("V8 on the plain binding path"):
+            plain |= _names(item.split("removed instead:", 1)[1])
+            continue
         head, _, rest = item.partition(":")
         names = _names(rest.split("(", 1)[0]) if head in ("QuickJS", "V8") else _names(rest)
         if head == "QuickJS":
@@ -61,4 +66,4 @@ def documented_globals(doc: Path = DOC) -> DocumentedGlobals:
         else:
             native |= names
     return DocumentedGlobals(frozenset(shims), {k: frozenset(v) for k, v in by_unit.items()}, frozenset(core), frozenset(ecmascript),
-                             {k: frozenset(v) for k, v in engine.items()}, frozenset(native))
+                             {k: frozenset(v) for k, v in engine.items()}, frozenset(native), frozenset(plain))

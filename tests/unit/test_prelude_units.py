@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from js_runtime.prelude import ALL_UNITS, UNITS, prelude_source, units_for
+from executor.jobs.api_client import API_CLIENT_UNIT
+from js_runtime.prelude import ALL_UNITS, UNITS, Unit, prelude_for, prelude_source, units_for
 
 
 @pytest.mark.parametrize(("names", "expected"), [
@@ -20,13 +21,41 @@ from js_runtime.prelude import ALL_UNITS, UNITS, prelude_source, units_for
     (("AbortController",), ("timers", "web", "net", "eventTarget", "fetch")),
     (("axios",), ("timers", "web", "buffer", "net", "eventTarget", "fetch", "axios")),
     (("crypto",), ("web", "buffer", "net", "crypto")),
-    (("apiClient",), ("timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
-    (("externalApiClient", "console"),
-     ("inspect", "console", "timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
+    # js_runtime has no apiClient of its own: only a caller's extra unit provides it (see below)
+    (("apiClient", "externalApiClient"), ()),
 ])
 def test_a_module_gets_the_units_it_names_and_what_they_need(names: tuple[str, ...],
                                                               expected: tuple[str, ...]) -> None:
     assert units_for(names) == expected
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (("apiClient",), ("timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
+    (("externalApiClient", "console"),
+     ("inspect", "console", "timers", "web", "buffer", "net", "eventTarget", "fetch", "axios", "apiClient")),
+    (("fetch",), ("timers", "web", "net", "eventTarget", "fetch")),  # given but not mentioned: not evaluated
+])
+def test_a_callers_extra_unit_is_chosen_by_the_same_rule(names: tuple[str, ...], expected: tuple[str, ...]) -> None:
+    assert units_for(names, (API_CLIENT_UNIT,)) == expected
+
+
+def test_an_extra_units_files_come_from_its_own_package() -> None:
+    source = prelude_for(frozenset({"apiClient"}), (API_CLIENT_UNIT,))
+    assert "// ---- api_client.js\n" in source and "host.makers.apiClient" in source
+    assert source.index("// ---- axios.js") < source.index("// ---- api_client.js") < source.index("// ---- bridge_end.js")
+    assert "host.makers.apiClient" not in prelude_source(ALL_UNITS)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ((Unit("fetch", ("x.js",), frozenset({"x"})),), "two shim units are named 'fetch'"),
+    ((API_CLIENT_UNIT, API_CLIENT_UNIT), "two shim units are named 'apiClient'"),
+    ((Unit("x", ("x.js",), frozenset({"x"}), needs=("nowhere",)),), "needs ['nowhere']"),
+    ((Unit("late", ("x.js",), frozenset({"late"}), needs=("early",)), Unit("early", ("y.js",), frozenset({"y"}))),
+     "needs ['early']"),
+])
+def test_a_malformed_extra_unit_is_refused(extra: tuple[Unit, ...], message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        units_for(["x"], extra)
 
 
 def test_the_order_is_evaluation_order_whatever_the_order_of_mention() -> None:

@@ -9,7 +9,7 @@ import time
 import pytest
 import quickjs
 
-from js_runtime import quickjs_interrupt
+from js_runtime.quickjs import interrupt as quickjs_interrupt
 
 
 def test_the_binding_in_use_allows_interrupts() -> None:

@@ -3,13 +3,19 @@
 freed by the background thread, a context something still refers to is never renewed, and spares
 are bounded."""
 
+import os
 import threading
 import time
 
 import pytest
 import quickjs
 
-from js_runtime import quickjs_bytecode, quickjs_recycle
+from js_runtime.bindings import PLAIN_ENGINES_ENV
+from js_runtime.quickjs import bytecode as quickjs_bytecode
+from js_runtime.quickjs import recycle as quickjs_recycle
+
+if os.environ.get(PLAIN_ENGINES_ENV, "0") not in ("", "0"):
+    pytest.skip(f"{PLAIN_ENGINES_ENV} forces the plain binding path: no renewal", allow_module_level=True)
 
 SETUP = quickjs_bytecode.compiled("globalThis.prepared = true;")
 

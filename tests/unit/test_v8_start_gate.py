@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from js_runtime import v8_engine
-from js_runtime.v8_engine import _START_SLOT_SECONDS, _StartGate, _StartSlot
+from js_runtime.v8 import engine as v8_engine
+from js_runtime.v8.engine import _START_SLOT_SECONDS, _StartGate, _StartSlot
 
 
 @pytest.mark.asyncio

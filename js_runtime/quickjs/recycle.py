@@ -25,8 +25,8 @@ from collections import deque
 
 import quickjs
 
-from js_runtime.quickjs_bytecode import BytecodeError, evaluate_in
-from js_runtime.quickjs_capi import LIB, pointers, replace_pointers
+from js_runtime.quickjs.bytecode import BytecodeError, evaluate_in
+from js_runtime.quickjs.capi import LIB, pointers, replace_pointers
 
 # Renewed context objects waiting for a job (a fresh runtime is ~0.17 MB of RSS), and fresh runtime pairs
 # the background thread keeps made in advance.

@@ -1,7 +1,7 @@
 """QuickJS (quickjs-ng) behind the Engine interface.
 
 The context lives on one lane for its whole life. A step's time limit is its wall-clock deadline:
-the event loop interrupts the running call then (js_runtime.quickjs_interrupt); the binding's own
+the event loop interrupts the running call then (js_runtime.quickjs.interrupt); the binding's own
 limit, in process CPU time and re-armed on every eval and pending-job run, is only a backstop. The
 binding refuses JS-to-Python calls while a limit is set, which is why the bridge never calls into
 Python: the session pulls queued requests out between steps. A whole step (deliver, run promise
@@ -18,18 +18,20 @@ from typing import TypeVar
 
 import quickjs
 
-from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
-from js_runtime import quickjs_bytecode, quickjs_interrupt, quickjs_recycle
 from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
+from js_runtime.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.lanes import Lane, LaneAbandoned, LanePool, LaneStuck, abandon
 from js_runtime.limits import Limits
+from js_runtime.quickjs import bytecode as quickjs_bytecode
+from js_runtime.quickjs import interrupt as quickjs_interrupt
+from js_runtime.quickjs import recycle as quickjs_recycle
 
 T = TypeVar("T")
 _INTERRUPTED = "InternalError: interrupted"
 _OUT_OF_MEMORY = "InternalError: out of memory"
 _OOM_MARGIN_BYTES = 256 * 1024
 # After the deadline, the interrupt is repeated this often until the step returns: a call that began
-# just as it was first written re-arms the binding's per-call limit (see quickjs_interrupt).
+# just as it was first written re-arms the binding's per-call limit (see js_runtime.quickjs.interrupt).
 _REINTERRUPT_SECONDS = 0.05
 
 # What quickjs-ng adds beyond the documented globals (see README): shared memory and a high-resolution
@@ -149,7 +151,7 @@ class QuickJSEngine:
         left = deadline - time.monotonic()
         if left <= 0:
             raise JobTimeout("the job exceeded its time limit")
-        # Interrupted at the deadline by the step (see quickjs_interrupt); else the binding's CPU limit.
+        # Interrupted at the deadline by the step (see js_runtime.quickjs.interrupt); else the binding's CPU limit.
         ctx.set_time_limit(quickjs_interrupt.backstop(left) if quickjs_interrupt.available() else left)
 
 

@@ -3,7 +3,7 @@
 Compiling the prelude was most of a QuickJS job's cost; reading its bytecode is several times
 cheaper. The quickjs-ng binding has no bytecode API, so this module calls the engine's own
 (JS_Eval with JS_EVAL_FLAG_COMPILE_ONLY, JS_WriteObject, JS_ReadObject, JS_EvalFunction) through
-quickjs_capi; where that is not available, `available()` is False and callers evaluate the source
+js_runtime.quickjs.capi; where that is not available, `available()` is False and callers evaluate the source
 instead, with the same result.
 
 Only bytecode compiled here, in this process, from our own shim sources is ever read (QuickJS does
@@ -22,9 +22,9 @@ import threading
 
 import quickjs
 
-from js_runtime.quickjs_capi import LIB as _LIB
-from js_runtime.quickjs_capi import TAG_EXCEPTION as _TAG_EXCEPTION
-from js_runtime.quickjs_capi import pointers as _pointers
+from js_runtime.quickjs.capi import LIB as _LIB
+from js_runtime.quickjs.capi import TAG_EXCEPTION as _TAG_EXCEPTION
+from js_runtime.quickjs.capi import pointers as _pointers
 
 _EVAL_GLOBAL_COMPILE_ONLY = 1 << 5  # JS_EVAL_TYPE_GLOBAL (0) | JS_EVAL_FLAG_COMPILE_ONLY
 _WRITE_BYTECODE = (1 << 0) | (1 << 4)  # JS_WRITE_OBJ_BYTECODE | JS_WRITE_OBJ_STRIP_SOURCE

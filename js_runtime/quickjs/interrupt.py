@@ -13,9 +13,11 @@ zero, so the handler stops the script at its next check, exactly as a spent limi
 limit of the context's later calls to zero too (the public `set_time_limit(0)`). Writing that field
 relies on the binding's private layout (quickjs-ng 0.17, module.c), checked once against the values
 the binding itself writes there; if the check fails, `available()` is False and the engine uses the
-binding's own process-CPU limit as before (and SECURITY.md's limit applies).
+binding's own process-CPU limit as before (and SECURITY.md's limit applies); so it does when the
+binding is not the version this was written for or CONNECTOR_EXECUTOR_PLAIN_ENGINES is set
+(js_runtime.bindings).
 
-Imports only the binding.
+Imports only the binding and js_runtime.bindings.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import time
 
 import _quickjs
 import quickjs
+
+from js_runtime.bindings import internals_allowed
 
 # RuntimeData (module.c): PyObject_HEAD; JSRuntime*; JSContext*; int has_time_limit; clock_t time_limit;
 # PyThreadState*; InterruptData {clock_t start; clock_t limit}.
@@ -65,7 +69,7 @@ def _layout_matches() -> bool:
             and before * _CLOCKS_PER_SEC - slack <= start <= after * _CLOCKS_PER_SEC + slack)
 
 
-_AVAILABLE = _layout_matches()
+_AVAILABLE = internals_allowed("quickjs-ng") and _layout_matches()
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

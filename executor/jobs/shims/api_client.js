@@ -2,7 +2,8 @@
 // evaluated makeApiClient configuration: base URL (`baseUrl`/`baseUri`), `headers`, default query
 // (`defaultQueryParameters`/`query`) and basic `auth`. Registered as the context-object maker
 // `apiClient`; the executor's options say whether `responseHandlers` and request signing apply
-// (both answered by session services) and how long 429 retries may go on (`retryBudgetMs`).
+// (both answered by session services: ServiceAsks of the bridge protocol, js_runtime/bridge.py) and how
+// long 429 retries may go on (`retryBudgetMs`). The errors it marks with __ceError carry contract codes.
 // Resolves to an axios response and rejects like axios on a non-2xx status, except that:
 //  - 429 is retried with exponential backoff (or Retry-After) while the job's time allows, then
 //    rejected carrying RATE_LIMIT_EXCEEDED; 401 rejects carrying ACCESS_TOKEN_EXPIRED;

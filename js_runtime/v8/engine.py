@@ -21,21 +21,33 @@ from collections import deque
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import py_mini_racer
-from py_mini_racer._context import Context
-from py_mini_racer._mini_racer import _make_context
 
-from executor.errors import JobTimeout, MemoryLimitExceeded, ScriptError
+from js_runtime.bindings import internals_allowed
 from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
+from js_runtime.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.lanes import LanePool, abandon
 from js_runtime.limits import Limits
+
+if TYPE_CHECKING:
+    from py_mini_racer._context import Context
+
+# What frees an isolate: the context manager that made it (mini-racer's private _make_context, or its
+# public mini_racer()).
+Maker = AbstractContextManager[object]
 
 # What a bare V8 context has that connector code must not: mini-racer's console (ours replaces it),
 # WebAssembly and shared memory. (mini-racer's own setTimeout/clearTimeout are never installed: see
 # _BareRacer.)
 _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
 _DELETES = ";".join(f"delete globalThis.{name}" for name in _REMOVED_GLOBALS)
+# On the public path (see _make_isolate), MiniRacer's constructor declared `var` globals that cannot be
+# deleted: their values go (the timers unit, when loaded, defines its own, see host.defineGlobal), as
+# docs/globals.md says.
+_PLAIN_DELETES = _DELETES + "".join(f";globalThis.{name} = undefined"
+                                    for name in ("__timer_manager", "setTimeout", "clearTimeout"))
 # ArrayBuffer backing stores live outside V8's heap and its limit: the shim charges them to a per-job
 # budget (the job's memory limit) and exposes `exceeded()` through a global lexical binding.
 _BACKING_STORES = (resources.files("js_runtime") / "shims" / "v8_backing_stores.js").read_text(encoding="utf-8")
@@ -43,10 +55,12 @@ _BUDGET_PLACEHOLDER = "__CE_BACKING_STORE_BUDGET__"
 _BUDGET_EXCEEDED = "__ceBackingStores.exceeded()"
 
 
-@functools.lru_cache(maxsize=8)
-def _setup(budget: int) -> str:
-    """The script each context runs first: the removals, then the backing-store budget of `budget` bytes."""
-    return f"{_DELETES};\n{_BACKING_STORES.replace(_BUDGET_PLACEHOLDER, str(int(budget)))}"
+@functools.lru_cache(maxsize=16)
+def _setup(budget: int, plain: bool) -> str:
+    """The script each context runs first: the removals (those of the public path when `plain`), then
+    the backing-store budget of `budget` bytes."""
+    deletes = _PLAIN_DELETES if plain else _DELETES
+    return f"{deletes};\n{_BACKING_STORES.replace(_BUDGET_PLACEHOLDER, str(int(budget)))}"
 
 
 class V8Engine:
@@ -54,11 +68,11 @@ class V8Engine:
 
     kind: EngineKind = "v8"
 
-    def __init__(self, maker: AbstractContextManager[Context],
+    def __init__(self, maker: Maker,
                  racer: py_mini_racer.MiniRacer, lanes: LanePool, start: _StartSlot | None = None,
                  limits: Limits | None = None) -> None:
         self._maker = maker
-        self._setup = _setup((limits or Limits()).memory)
+        self._setup = _setup((limits or Limits()).memory, not internals_allowed("mini-racer"))
         self._racer = racer
         self._lanes = lanes
         self._start = start
@@ -273,7 +287,7 @@ def initialise() -> None:
 
 
 def _first_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
-        AbstractContextManager[Context], py_mini_racer.MiniRacer] | None:
+        Maker, py_mini_racer.MiniRacer] | None:
     """V8's one-time set-up, on whichever thread gets here first; the others wait for it.
 
     It loads V8 and makes the process's first isolate, alone: two threads making the first
@@ -291,7 +305,7 @@ def _first_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
 
 
 def _new_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
-        AbstractContextManager[Context], py_mini_racer.MiniRacer]:
+        Maker, py_mini_racer.MiniRacer]:
     if not _first_isolate_made:
         first = _first_isolate(loop, limits)
         if first is not None:
@@ -304,23 +318,37 @@ class _BareRacer(py_mini_racer.MiniRacer):
     does: it installs setTimeout/clearTimeout/__timer_manager as non-deletable globals, which only
     had to be emptied again (connector code gets our timers), and costs every job a blocking round
     trip to the isolate thread and a compilation (about 0.3 ms of the ~3.5 ms an isolate costs).
-    The same state `mini_racer(loop)` builds otherwise (mini-racer is pinned to 0.14.x)."""
+    The same state `mini_racer(loop)` builds otherwise. It sets MiniRacer's private attributes, so
+    it is used only with the mini-racer it was written for (js_runtime.bindings)."""
 
     def __init__(self, context: Context) -> None:  # no super().__init__(): that is the point
         self._own_context_maker = None
         self._ctx = context
 
 
-def _make_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[
-        AbstractContextManager[Context], py_mini_racer.MiniRacer]:
-    maker = _make_context(loop)
-    racer = _BareRacer(maker.__enter__())
+
+
+def _make_isolate(loop: asyncio.AbstractEventLoop, limits: Limits) -> tuple[Maker, py_mini_racer.MiniRacer]:
+    maker, racer = _bare_isolate(loop) if internals_allowed("mini-racer") else _plain_isolate(loop)
     try:
         racer.set_hard_memory_limit(limits.memory)
     except BaseException:
         maker.__exit__(None, None, None)
         raise
     return maker, racer
+
+
+def _bare_isolate(loop: asyncio.AbstractEventLoop) -> tuple[Maker, py_mini_racer.MiniRacer]:
+    from py_mini_racer._mini_racer import _make_context
+
+    maker = _make_context(loop)
+    return maker, _BareRacer(maker.__enter__())
+
+
+def _plain_isolate(loop: asyncio.AbstractEventLoop) -> tuple[Maker, py_mini_racer.MiniRacer]:
+    """mini-racer's public path: its constructor's evaluation waits for `loop` (we are on a lane)."""
+    maker = py_mini_racer.mini_racer(loop)
+    return maker, maker.__enter__()
 
 
 def _error_line(text: str) -> str:

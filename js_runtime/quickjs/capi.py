@@ -5,7 +5,9 @@ its extension exports the engine's C functions. This module binds the few we use
 the GIL around each call) and reads a binding context's JSRuntime/JSContext pointers from its
 object: PyObject_HEAD, then JSRuntime*, then JSContext*. That layout is checked once (JS_GetRuntime
 of the context must be the runtime next to it) and on a 64-bit build only; if anything does not
-match, `LIB` is None and callers use the binding alone, with the same results.
+match, `LIB` is None and callers use the binding alone, with the same results. It is also None,
+without a look at the layout, unless js_runtime.bindings allows the internals of this quickjs-ng
+(the exact version this was written for, and CONNECTOR_EXECUTOR_PLAIN_ENGINES unset).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import ctypes
 
 import _quickjs
 import quickjs
+
+from js_runtime.bindings import internals_allowed
 
 TAG_EXCEPTION = 6
 _RUNTIME_OFFSET = 2 * ctypes.sizeof(ctypes.c_void_p)
@@ -82,4 +86,4 @@ def _checked(lib: ctypes.CDLL | None) -> ctypes.CDLL | None:
     return lib if lib is not None and _pointers(lib, quickjs.Context()) is not None else None
 
 
-LIB = _checked(_bind())
+LIB = _checked(_bind()) if internals_allowed("quickjs-ng") else None

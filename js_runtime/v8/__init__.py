@@ -1,0 +1,8 @@
+"""V8 (mini-racer) behind the Engine interface.
+
+    engine.py      V8Engine: one isolate per job, driven from the job's event loop; the start gate
+                   and V8's process-wide set-up
+
+May import the rest of js_runtime; nothing outside this folder imports it but js_runtime.engine
+(open_engine), the bench and the tests.
+"""
