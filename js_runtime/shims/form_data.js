@@ -56,6 +56,9 @@
   }
 
   const ENTRIES = Symbol('entries');
+  const SIZE = Symbol('size');  // bytes and characters held, kept as entries come and go (append stays O(1))
+  const entrySize = ([, v]) => (typeof v === 'string' ? v.length : v.size);
+  const recount = (form) => { form[SIZE] = form[ENTRIES].reduce((n, e) => n + entrySize(e), 0); };
   const entryOf = (name, value, filename) => {
     if (!(value instanceof Blob)) return [`${name}`, `${value}`];
     if (!(value instanceof File) || filename !== undefined) {
@@ -68,24 +71,31 @@
     constructor(form) {
       if (form !== undefined) throw new TypeError("Failed to construct 'FormData': parameter 1 is not of type 'HTMLFormElement'.");
       this[ENTRIES] = [];
+      this[SIZE] = 0;
     }
     append(name, value, filename) {
       const entry = entryOf(name, value, filename);
-      const size = this[ENTRIES].reduce((n, [, v]) => n + (typeof v === 'string' ? v.length : v.size), 0);
-      if (size + (typeof entry[1] === 'string' ? entry[1].length : entry[1].size) > MAX_BYTES) throw tooLarge();
+      if (this[SIZE] + entrySize(entry) > MAX_BYTES) throw tooLarge();
       this[ENTRIES].push(entry);
+      this[SIZE] += entrySize(entry);
     }
     set(name, value, filename) {
       const entry = entryOf(name, value, filename);
       const at = this[ENTRIES].findIndex(([n]) => n === entry[0]);
-      if (at < 0) { this[ENTRIES].push(entry); return; }
-      this[ENTRIES][at] = entry;
-      this[ENTRIES] = this[ENTRIES].filter(([n], i) => i <= at || n !== entry[0]);
+      if (at < 0) {
+        this.append(entry[0], entry[1]);
+        return;
+      }
+      const next = this[ENTRIES].map((e, i) => (i === at ? entry : e)).filter(([n], i) => i <= at || n !== entry[0]);
+      const size = next.reduce((n, e) => n + entrySize(e), 0);
+      if (size > MAX_BYTES) throw tooLarge();
+      this[ENTRIES] = next;
+      this[SIZE] = size;
     }
     get(name) { const e = this[ENTRIES].find(([n]) => n === `${name}`); return e ? e[1] : null; }
     getAll(name) { return this[ENTRIES].filter(([n]) => n === `${name}`).map(([, v]) => v); }
     has(name) { return this[ENTRIES].some(([n]) => n === `${name}`); }
-    delete(name) { this[ENTRIES] = this[ENTRIES].filter(([n]) => n !== `${name}`); }
+    delete(name) { this[ENTRIES] = this[ENTRIES].filter(([n]) => n !== `${name}`); recount(this); }
     forEach(fn, thisArg) { for (const [n, v] of this) fn.call(thisArg, v, n, this); }
     * entries() { for (const [n, v] of this[ENTRIES].slice()) yield [n, v]; }
     * keys() { for (const [n] of this.entries()) yield n; }

@@ -4,8 +4,10 @@
 // inner levels, else one entry per line; arrays and typed arrays of more than 6 entries grouped in aligned
 // columns (groupArrayElements: numbers right-aligned); more than maxArrayLength (100) items of an array,
 // typed array, Set or Map end in "... n more items"; long strings split after their line breaks; depth 2,
-// circular references marked <ref *n>. Differs from Node: named properties of arrays and typed arrays of
-// more than 100,000 items are not shown. Uses nothing but the language (no other shim).
+// circular references marked <ref *n>, getters shown as [Getter] (not called), nesting past the engine's
+// stack cut with Node's "Inspection interrupted prematurely" marker. Differs from Node: named properties
+// of arrays and typed arrays of more than 100,000 items are not shown; a Proxy is inspected through its
+// traps (one that throws shows as [Object]). Uses nothing but the language (no other shim).
 {
   const BREAK = 80;
   const MIN_LINE = 16;
@@ -85,8 +87,23 @@
       if (!ctx.circular.has(v)) ctx.circular.set(v, ctx.circular.size + 1);
       return '[Circular *' + ctx.circular.get(v) + ']';
     }
-    return formatRaw(ctx, v, level);
+    const seen = ctx.seen.length;
+    const indent = ctx.indent;
+    try {
+      return formatRaw(ctx, v, level);
+    } catch (e) {
+      ctx.seen.length = seen;
+      ctx.indent = indent;
+      // Node stops at the engine's stack limit with this marker; a proxy trap that throws (Node never calls
+      // traps, it shows the target) gives the class name instead of failing the whole console.log
+      let name = 'Object';
+      try { name = Array.isArray(v) ? 'Array' : className(v) || 'Object'; } catch (ignored) { /* a revoked proxy */ }
+      if (isStackOverflow(e)) return '[' + name + ': Inspection interrupted prematurely. Maximum call stack size exceeded.]';
+      return '[' + name + ']';
+    }
   }
+  const isStackOverflow = (e) => e !== null && typeof e === 'object'
+    && ((e instanceof RangeError && /call stack/.test(e.message)) || (e.name === 'InternalError' && /stack overflow/.test(e.message)));
 
   const moreItems = (n) => '... ' + n + ' more item' + (n > 1 ? 's' : '');
 
@@ -199,7 +216,10 @@
     const arrayLike = grouped;
     for (const k of keys) {
       if (arrayLike && typeof k === 'string' && /^(0|[1-9][0-9]*)$/.test(k)) continue;
-      entries.push(keyText(k) + ': ' + inner(v[k]));
+      const d = Object.getOwnPropertyDescriptor(v, k);  // getters are not called, as in Node
+      const shown = !d || !('get' in d || 'set' in d) ? inner(v[k])
+        : d.get && d.set ? '[Getter/Setter]' : d.get ? '[Getter]' : d.set ? '[Setter]' : 'undefined';
+      entries.push(keyText(k) + ': ' + shown);
     }
     ctx.indent -= 2;
     ctx.seen.pop();

@@ -46,3 +46,17 @@ async def test_a_body_past_the_byte_cap_is_refused_before_parsing(run_js: Any) -
     };""", limits=Limits(timeout=30, memory=256 * 1024 * 1024))
     assert result.error is None, result.error
     assert result.output == ["RangeError", "ERR_BLOB_TOO_LARGE"]
+
+
+async def test_forms_with_very_many_entries_stay_linear(run_js: Any) -> None:
+    # 20,000 appends (each used to sum every entry before it) and a body of 20,000 parts parsed, in linear time
+    result = await run_js("""module.exports = async () => {
+      const fd = new FormData();
+      for (let i = 0; i < 20000; i++) fd.append('k', 'v');
+      fd.set('k', 'one'); fd.append('b', new Blob(['xy']));
+      const body = '--b\\r\\nContent-Disposition: form-data; name="p"\\r\\n\\r\\nv\\r\\n'.repeat(20000) + '--b--';
+      const parsed = await new Response(body, { headers: { 'content-type': 'multipart/form-data; boundary=b' } }).formData();
+      return [[...fd].length, fd.get('k'), [...parsed].length];
+    };""", limits=Limits(timeout=20))
+    assert result.error is None, result.error
+    assert result.output == [2, "one", 20000]

@@ -1,6 +1,6 @@
 """util.inspect and console.log on hostile values, on both engines: huge arrays and Sets print their first 100
-items (maxArrayLength) quickly, a cyclic web is marked <ref>/[Circular], very deep nesting with depth: null ends
-with a catchable error instead of taking the job down. Layout is compared with Node in corpus_inspect.py."""
+items (maxArrayLength) quickly, a cyclic web is marked <ref>/[Circular], very deep nesting with depth: null is cut
+with Node's marker where the stack ends, getters are not called. Layout is compared with Node in corpus_inspect.py."""
 
 from __future__ import annotations
 
@@ -23,16 +23,25 @@ async def test_huge_collections_print_their_first_hundred_items(run_js: Any) -> 
     assert result.output == ["}", ["  ... 499900 more items", "]"]]
 
 
-async def test_very_deep_nesting_ends_with_a_catchable_error(run_js: Any) -> None:
+async def test_very_deep_nesting_is_cut_where_the_stack_ends_as_node_does(run_js: Any) -> None:
     result = await run_js("""import { inspect } from 'util';
     export default () => {
       let deep = [];
       for (let i = 0; i < 200000; i++) deep = [deep];
-      const shallow = inspect(deep);
-      try { inspect(deep, { depth: null }); return 'printed'; } catch (e) { return [shallow, e instanceof Error]; }
+      const full = inspect(deep, { depth: null });
+      return [inspect(deep), full.includes('[Array: Inspection interrupted prematurely. Maximum call stack size exceeded.]'),
+              full.startsWith('[\\n  [\\n    [')];
     };""", export="default", limits=Limits(timeout=20))
     assert result.error is None, result.error
-    assert result.output == ["[ [ [ [Array] ] ] ]", True]
+    assert result.output == ["[ [ [ [Array] ] ] ]", True, True]
+
+
+async def test_getters_are_not_called_and_throwing_proxies_do_not_fail_the_log(run_js: Any) -> None:
+    result = await run_js("""export default () => {
+      console.log({ get a() { throw new Error('y'); }, set b(x) {}, c: 1 }, new Proxy({}, { ownKeys() { throw new Error('x'); } }));
+    };""", export="default")
+    assert result.error is None, result.error
+    assert result.trace.logs[0]["message"] == "{ a: [Getter], b: [Setter], c: 1 } [Object]"  # Node shows the target: {}
 
 
 async def test_cycles_are_marked(run_js: Any) -> None:
