@@ -163,7 +163,7 @@ async def test_a_gigantic_form_fails_clearly_before_anything_is_sent(run_js: Any
     export default async () => {{
       const chunk = 'x'.repeat(1 << 20);
       try {{ {build} }} catch (e) {{ return [e.name, e.code]; }}
-    }};""", export="default", limits=Limits(timeout=20))
+    }};""", export="default", limits=Limits(timeout=20, memory=256 * 2**20))  # the cap, not the heap, is hit
     assert result.error is None, result.error
     assert result.output == ["RangeError", "ERR_BLOB_TOO_LARGE"]
     assert result.requests == []
