@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import os
 import re
 import threading
@@ -38,15 +39,19 @@ _REMOVED_GLOBALS = ("console", "WebAssembly", "SharedArrayBuffer", "Atomics")
 _DELETES = ";".join(f"delete globalThis.{name}" for name in _REMOVED_GLOBALS)
 # ArrayBuffer backing stores live outside V8's heap and its limit: the shim charges them to a per-job
 # budget (the job's memory limit) and exposes `exceeded()` through a global lexical binding.
-_BACKING_STORES = (resources.files("js_runtime") / "shims" / "v8_backing_stores.js").read_text(encoding="utf-8")
+_SHIMS = resources.files("js_runtime") / "shims"
+_BACKING_STORES = (_SHIMS / "v8_backing_stores.js").read_text(encoding="utf-8")
+_BACKING_STORES_INSTALL = (_SHIMS / "v8_backing_stores_install.js").read_text(encoding="utf-8")
 _BUDGET_PLACEHOLDER = "__CE_BACKING_STORE_BUDGET__"
+_INSTALL_PLACEHOLDER = "__CE_BACKING_STORE_INSTALL__"
 _BUDGET_EXCEEDED = "__ceBackingStores.exceeded()"
 
 
 @functools.lru_cache(maxsize=8)
 def _setup(budget: int) -> str:
     """The script each context runs first: the removals, then the backing-store budget of `budget` bytes."""
-    return f"{_DELETES};\n{_BACKING_STORES.replace(_BUDGET_PLACEHOLDER, str(int(budget)))}"
+    install = _BACKING_STORES_INSTALL.replace(_BUDGET_PLACEHOLDER, str(int(budget)))
+    return f"{_DELETES};\n{_BACKING_STORES.replace(_INSTALL_PLACEHOLDER, json.dumps(install))}"
 
 
 class V8Engine:
