@@ -5,7 +5,9 @@ loop. We give it the job's running loop, so evaluations are awaited directly (no
 loop thread per isolate); only creating and freeing an isolate, which block, happen on a lane. A
 burst of jobs starts a few at a time (see _StartSlot), so the cores are not shared among all of them.
 Promise callbacks run after each evaluation on the isolate thread, before the next one starts, and
-the next evaluation's timeout also bounds a runaway callback chain.
+the next evaluation's timeout also bounds a runaway callback chain. ArrayBuffer backing stores,
+which V8 keeps outside its heap limit, are charged to a per-job budget by a shim each context runs
+first (shims/v8_backing_stores.js; SECURITY.md "Memory that escapes the heap limit").
 """
 
 from __future__ import annotations

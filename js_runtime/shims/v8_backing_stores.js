@@ -1,8 +1,9 @@
 // V8 only: a per-job budget for ArrayBuffer backing stores, which V8 keeps outside its heap and so
 // outside the heap limit (QuickJS counts them in its allocator limit: this shim is not loaded there).
 //
-// It runs before every other shim and before connector code, and replaces each way JS can make a new
-// backing store with a checked one: the ArrayBuffer and typed-array constructors (as Proxies of the
+// It runs before every other shim and before connector code; on first use of a maker (below) it
+// evaluates v8_backing_stores_install.js, which replaces each way JS can make a new backing store
+// with a checked one: the ArrayBuffer and typed-array constructors (as Proxies of the
 // originals, which are then reachable from nowhere: `constructor` properties point at the Proxies),
 // ArrayBuffer#slice/transfer/transferToFixedLength, %TypedArray%#slice/map/filter/toReversed/
 // toSorted/with and Uint8Array.fromBase64/fromHex (which make stores without calling a constructor).
@@ -12,7 +13,8 @@
 // Each store over ON_HEAP bytes is charged before it is made, when its size can be known without
 // running the script's code (conversions of the script's arguments happen once, here, and the
 // originals get the primitives); the bytes come back once V8 has collected the buffer (a WeakRef per
-// buffer, swept when the budget would be exceeded, after a full collection). A resizable
+// buffer, swept when the budget would be exceeded, after a forced young-generation collection; a
+// buffer that survived collections comes back after V8's next full one). A resizable
 // ArrayBuffer is charged its maxByteLength. Past the budget the maker throws
 // `RangeError: Array buffer allocation failed` (Node's words when its allocator refuses) and the job,
 // if it fails, fails MEMORY_LIMIT (v8_engine reads `exceeded()` through the global lexical binding
