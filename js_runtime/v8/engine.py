@@ -5,7 +5,9 @@ loop. We give it the job's running loop, so evaluations are awaited directly (no
 loop thread per isolate); only creating and freeing an isolate, which block, happen on a lane. A
 burst of jobs starts a few at a time (see _StartSlot), so the cores are not shared among all of them.
 Promise callbacks run after each evaluation on the isolate thread, before the next one starts, and
-the next evaluation's timeout also bounds a runaway callback chain.
+the next evaluation's timeout also bounds a runaway callback chain. ArrayBuffer backing stores,
+which V8 keeps outside its heap limit, are charged to a per-job budget by a shim each context runs
+first (shims/v8_backing_stores.js; SECURITY.md "Memory that escapes the heap limit").
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import os
 import re
 import threading
@@ -50,8 +53,11 @@ _PLAIN_DELETES = _DELETES + "".join(f";globalThis.{name} = undefined"
                                     for name in ("__timer_manager", "setTimeout", "clearTimeout"))
 # ArrayBuffer backing stores live outside V8's heap and its limit: the shim charges them to a per-job
 # budget (the job's memory limit) and exposes `exceeded()` through a global lexical binding.
-_BACKING_STORES = (resources.files("js_runtime") / "shims" / "v8_backing_stores.js").read_text(encoding="utf-8")
+_SHIMS = resources.files("js_runtime") / "shims"
+_BACKING_STORES = (_SHIMS / "v8_backing_stores.js").read_text(encoding="utf-8")
+_BACKING_STORES_INSTALL = (_SHIMS / "v8_backing_stores_install.js").read_text(encoding="utf-8")
 _BUDGET_PLACEHOLDER = "__CE_BACKING_STORE_BUDGET__"
+_INSTALL_PLACEHOLDER = "__CE_BACKING_STORE_INSTALL__"
 _BUDGET_EXCEEDED = "__ceBackingStores.exceeded()"
 
 
@@ -60,7 +66,8 @@ def _setup(budget: int, plain: bool) -> str:
     """The script each context runs first: the removals (those of the public path when `plain`), then
     the backing-store budget of `budget` bytes."""
     deletes = _PLAIN_DELETES if plain else _DELETES
-    return f"{deletes};\n{_BACKING_STORES.replace(_BUDGET_PLACEHOLDER, str(int(budget)))}"
+    install = _BACKING_STORES_INSTALL.replace(_BUDGET_PLACEHOLDER, str(int(budget)))
+    return f"{deletes};\n{_BACKING_STORES.replace(_INSTALL_PLACEHOLDER, json.dumps(install))}"
 
 
 class V8Engine:

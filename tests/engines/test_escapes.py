@@ -1373,3 +1373,57 @@ async def test_peak_memory_of_a_hostile_job_is_bounded(engine) -> None:  # type:
     seen = json.loads(stdout)
     assert seen["code"] == "MEMORY_LIMIT"
     assert seen["maxrss_mb"] < 200, seen  # measured: 35 MB QuickJS, 82 MB V8
+
+
+# The budget is set up when a script first reads one of the makers: by then the script may have
+# replaced Reflect, Object/Array prototypes (Proxy traps and iteration look there) and the rest.
+POLLUTED_BEFORE_FIRST_USE = f"""
+module.exports = () => {{
+  const found = [];
+  const saved = {{ construct: Reflect.construct, apply: Reflect.apply, iterator: Array.prototype[Symbol.iterator] }};
+  const grab = (t) => {{ if (typeof t === 'function') found.push(t); }};
+  for (const trap of ['get', 'apply', 'construct', 'getOwnPropertyDescriptor', 'has']) {{
+    Object.defineProperty(Object.prototype, trap, {{ __proto__: null, configurable: true, writable: true, value(t, ...rest) {{
+      grab(t); return trap === 'construct' ? saved.construct(t, rest[0], rest[1]) : trap === 'apply' ? saved.apply(t, rest[0], rest[1]) : undefined; }} }});
+  }}
+  Reflect.construct = (t, a, n) => {{ grab(t); return saved.construct(t, a, n); }};
+  Reflect.apply = (f, self, a) => {{ grab(f); return saved.apply(f, self, a); }};
+  Array.prototype[Symbol.iterator] = function () {{ return [][Symbol.iterator].call([]); }};
+  let U;
+  const sliced = [];
+  try {{ U = Uint8Array; const s = new U({MB8}); for (let i = 0; i < 12; i++) sliced.push(s.slice()); }} catch (e) {{}}
+  const slicedBytes = sliced.reduce((n, b) => n + b.byteLength, 0);
+  sliced.length = 0;
+  Array.prototype[Symbol.iterator] = saved.iterator;
+  Reflect.construct = saved.construct;
+  Reflect.apply = saved.apply;
+  for (const trap of ['get', 'apply', 'construct', 'getOwnPropertyDescriptor', 'has']) delete Object.prototype[trap];
+  const kept = [];
+  let bytes = 0;
+  for (const C of [...found, U, Uint8Array]) {{
+    for (let i = 0; i < 12; i++) {{
+      try {{ const b = saved.construct(C, [{MB8}], C); kept.push(b); bytes += b.byteLength || 0; }} catch (e) {{ break; }}
+    }}
+  }}
+  return [found.length > 0 || 'nothing grabbed', slicedBytes < 64 * 1024 * 1024, bytes <= 64 * 1024 * 1024];
+}};"""
+
+
+async def test_polluting_built_ins_before_first_use_does_not_escape_the_budget(run_js) -> None:  # type: ignore[no-untyped-def]
+    result = await run_js(POLLUTED_BEFORE_FIRST_USE, limits=LIMITS)
+    assert result.error is None, result.error
+    assert result.output[1:] == [True, True]
+
+
+# One job's budget is its own: a job using most of it runs beside one that exhausts its own.
+async def test_a_job_over_its_budget_does_not_fail_a_bystander(run_js) -> None:  # type: ignore[no-untyped-def]
+    hostile = f"module.exports = () => {{ const k = []; for (;;) k.push(new Uint8Array({MB8})); }};"
+    bystander = f"""module.exports = async () => {{
+      const b = new Uint8Array(5 * {MB8}).fill(7);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return b.length === 5 * {MB8} && b[0] + b[b.length - 1] === 14;
+    }};"""
+    results = await asyncio.gather(run_js(hostile, limits=LIMITS), run_js(bystander, limits=LIMITS),
+                                   run_js(hostile, limits=LIMITS))
+    assert [code_of(r) for r in results] == ["MEMORY_LIMIT", None, "MEMORY_LIMIT"], [r.error for r in results]
+    assert results[1].output is True
