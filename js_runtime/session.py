@@ -287,8 +287,8 @@ async def _poll(js: Engine, scripts: list[str], remaining: float, prelude: str |
     """Run `scripts` (after `prelude`), then collect what the script queued; one engine step."""
     snapshot = bridge.parse_snapshot(await js.step([*scripts, bridge.POLL], timeout=remaining, prelude=prelude))
     settled = snapshot.settled
-    if isinstance(settled, Failed):
-        nullish = settled.error is not None and settled.error.nullish
+    if settled is not None and not isinstance(settled, Returned):
+        nullish = isinstance(settled, Failed) and settled.error is not None and settled.error.nullish
         if await js.memory_exhausted(nullish):
             raise MemoryLimitExceeded("the script exceeded its memory limit")
     return snapshot

@@ -5,6 +5,8 @@
     wire.py        JobMessage: the job's one wire form on the worker pipe
     context.py     JobContext: the per-job engine, I/O edge, trace and secrets; calls implementations
     methods.py     each documented method with its documented default
+    api_client.py  the apiClient `test` is given: its shim unit (shims/api_client.js), made in the
+                   engine as a context object (js_runtime.session.ContextObject)
     connect.py     the `connect` and `authorize` flows
     auth_type.py   AuthType: what one auth type adds (flows, standard refresh, signer, extra methods)
     auth_types.py  the table of auth types (names the handlers in executor.oauth.handlers)
