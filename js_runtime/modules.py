@@ -186,6 +186,8 @@ def _transform(source: str, filename: str) -> _FileCode:
         module.statement(stmt)
     specifiers, names = _scan(tree.root_node, data, module)
     esm = module.esm or filename.endswith((".mjs", ".mts"))
+    if esm:
+        _refuse_html_comments(tree.root_node, filename)
     head = ("'use strict';" if esm else "") + where + module.prologue()
     body = _apply(data, module.edits).decode("utf-8")
     return _FileCode(head, body, tuple(module.specifiers + specifiers), frozenset(names), esm)
@@ -211,6 +213,19 @@ def _raise_on_syntax_error(root: Node, filename: str) -> None:
     line, column = bad.start_point
     what = "missing token" if bad.is_missing else "syntax error"
     raise ConnectorInvalid(f"{filename}:{line + 1}:{column + 1}: {what}: JavaScript does not parse")
+
+
+def _refuse_html_comments(root: Node, filename: str) -> None:
+    """Node refuses `<!--` and `-->` comments (ECMAScript Annex B) in ES modules; in the engines the module
+    runs inside a script, where they would silently be comments."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if node.type == "html_comment":
+            line, column = node.start_point
+            raise ConnectorInvalid(f"{filename}:{line + 1}:{column + 1}: SyntaxError: HTML comments are not "
+                                   "allowed in modules")
+        pending.extend(node.children)
 
 
 def _first_error(node: Node) -> Node | None:

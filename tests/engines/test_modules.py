@@ -105,6 +105,9 @@ async def test_dynamic_import_and_index_and_ts_twin_resolution(run_js_files):
     ("import a from './a.js';", {"a.js": "import b from './b.json';"}, "a.js:1: cannot import './b.json'"),
     ("import d from './d.json';", {"d.json": '{"a": 1,\n "b": }'}, "d.json:2:7: JSON does not parse"),
     ("import a from './a.js';", {"a.js": "\nconst = 1;"}, "a.js:2:1: syntax error"),
+    # Node: "SyntaxError: HTML comments are not allowed in modules" (in a script they are comments)
+    ("export default 1;\n<!-- old browsers", {}, "test.js:2:1: SyntaxError: HTML comments are not allowed"),
+    ("import a from './a.mjs';", {"a.mjs": "\n\n--> x"}, "a.mjs:3:1: SyntaxError: HTML comments are not allowed"),
 ])
 def test_what_cannot_load_fails_at_load_naming_file_and_line(source, files, message):
     with pytest.raises(ConnectorInvalid) as caught:

@@ -188,6 +188,8 @@ def _transform(source: str) -> None:
 @example(source="#!/usr/bin/env node\nexport default 1")
 # A lone surrogate: UnicodeEncodeError instead of ConnectorInvalid.
 @example(source="export default '\ud800'")
+# An HTML comment in an ES module (Node refuses it): the transformed factory did not parse.
+@example(source="export default function () { return 1 }\nimport axios from 'axios';\n<!--")
 def test_module_transform(source: str) -> None:
     _transform(source)
 
