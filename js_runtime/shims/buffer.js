@@ -21,7 +21,7 @@
   function bytesToString(bytes, enc, start, end) {
     const part = bytes.subarray(start, end);
     if (enc === 'utf8') return utf8Decode(bytes, start, end, false);
-    if (enc === 'hex') return toHex.call(part);
+    if (enc === 'hex') return toHex(part);
     if (enc.startsWith('base64')) return base64Encode(part, enc === 'base64url');
     const high = (c) => String.fromCharCode(c.charCodeAt(0) - 0x80);
     if (enc === 'ascii') return codesToString(part).replace(/[\x80-\xff]/g, high);

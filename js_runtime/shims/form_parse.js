@@ -147,8 +147,11 @@
     return input.subarray(start, p);
   };
   const skipWs = (input, pos) => { while (pos.p < input.length && isWs(input[pos.p])) pos.p++; };
-  const NAME_PREFIX = utf8Encode('form-data; name="');
-  const FILENAME = utf8Encode('; filename');
+  // ASCII byte sequences as plain arrays: a Uint8Array made at load would set up V8's backing-store
+  // budget (shims/v8_backing_stores.js) for every job that merely mentions FormData.
+  const asciiBytes = (s) => Array.from(s, (c) => c.charCodeAt(0));
+  const NAME_PREFIX = asciiBytes('form-data; name="');
+  const FILENAME = asciiBytes('; filename');
   const isWs = (c) => c === 0x09 || c === 0x20;
 
   function formName(input, pos) {

@@ -14,7 +14,9 @@
   const replace = (proto, name, owner, fn) => Object.defineProperty(proto, name, {
     value: Object.defineProperty(fn, 'name', { value: name }), writable: true, configurable: true, enumerable: false });
   const throwing = (owner, name) => function () { throw refuse(owner + '.prototype.' + name + '()'); };
-  const TypedArray = Object.getPrototypeOf(Uint8Array);
+  // On V8 reading a typed-array global sets up the backing-store budget (shims/v8_backing_stores.js),
+  // which a job that never uses typed arrays should not pay for: the budget hands out %TypedArray%.
+  const TypedArray = typeof __ceBackingStores === 'object' ? __ceBackingStores.TypedArray : Object.getPrototypeOf(Uint8Array);
   const targets = [[Date, ['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString']], [Number, ['toLocaleString']],
     [BigInt, ['toLocaleString']], [Array, ['toLocaleString']], [TypedArray, ['toLocaleString']],
     [String, ['localeCompare']]];

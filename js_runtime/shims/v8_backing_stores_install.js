@@ -187,8 +187,10 @@
     const wrapped = new NativeProxy(original, { __proto__: null, apply: (target, self, args) => around(original, self, args) });
     defineProperty(owner, name, { __proto__: null, ...getOwnPropertyDescriptor(owner, name), value: wrapped });
   };
+  const checked = { __proto__: null };  // name -> the checked maker, whatever its global holds later
   const replaceConstructor = (name, Native, trap) => {
     const wrapped = new NativeProxy(Native, { __proto__: null, construct: trap });
+    checked[name] = wrapped;
     defineProperty(Native.prototype, 'constructor',
       { __proto__: null, ...getOwnPropertyDescriptor(Native.prototype, 'constructor'), value: wrapped });
     defineProperty(G, name, { __proto__: null, ...originals[name][1], value: wrapped });
@@ -261,5 +263,5 @@
     const name = MAKERS[i];
     if (originals[name] !== undefined) replaceConstructor(name, originals[name][0], typedArrayTrap(originals[name][0]));
   }
-  return { exceeded: () => exceeded };
+  return { exceeded: () => exceeded, maker: (name) => checked[name] };
 }

@@ -36,8 +36,23 @@
   // Bulk work runs in native code, since an interpreted loop costs ~100ns a byte on QuickJS: both
   // engines have Uint8Array.fromBase64/fromHex and toBase64/toHex; quickjs-ng also has a native btoa
   // (taken here, before ours replaces it). Long input is handled in slices to bound temporary memory.
+  // Uint8Array's are taken on first use: on V8, reading a typed-array global sets up the backing-store
+  // budget (shims/v8_backing_stores.js), which a job that makes none should not pay for; that shim
+  // hands out the checked Uint8Array whatever the script has assigned to the global by then.
   const { encodeURIComponent, decodeURIComponent, escape, unescape } = globalThis;
-  const nativeBtoa = globalThis.btoa, { fromBase64, fromHex } = Uint8Array, { toBase64, toHex } = Uint8Array.prototype;
+  const nativeBtoa = globalThis.btoa;
+  const takeU8 = typeof __ceBackingStores === 'object' ? () => __ceBackingStores.maker('Uint8Array') : ((U) => () => U)(Uint8Array);
+  let u8 = null;
+  const u8Natives = () => {
+    if (u8 !== null) return u8;
+    const U = takeU8();
+    return (u8 = { U, fromBase64: U.fromBase64, fromHex: U.fromHex, toBase64: U.prototype.toBase64, toHex: U.prototype.toHex });
+  };
+  const U8 = () => u8Natives().U;
+  const fromBase64 = (s) => { const n = u8Natives(); return n.fromBase64.call(n.U, s); };
+  const fromHex = (s) => { const n = u8Natives(); return n.fromHex.call(n.U, s); };
+  /** `bytes` (a Uint8Array) as hex, natively. */
+  const toHex = (bytes) => u8Natives().toHex.call(bytes);
   const SLICE = 65536;
   const toUSV = (s) => (/[\uD800-\uDFFF]/.test(s)
     ? s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]|[\uD800-\uDFFF]/g, (m) => (m.length === 2 ? m : '\uFFFD')) : s);
@@ -49,16 +64,16 @@
   }
   /** The low byte (or, when wide, both bytes little-endian) of each UTF-16 unit. */
   function latin1Bytes(s, wide = 1) {
-    const out = new Uint8Array(s.length * wide);
+    const out = new (U8())(s.length * wide);
     for (let i = 0; i < s.length; i++) {
       out[i * wide] = s.charCodeAt(i);
       if (wide === 2) out[i * 2 + 1] = s.charCodeAt(i) >> 8;
     }
     return out;
   }
-  const binaryBytes = (bin) => (nativeBtoa ? fromBase64.call(Uint8Array, nativeBtoa(bin)) : latin1Bytes(bin));
+  const binaryBytes = (bin) => (nativeBtoa ? fromBase64(nativeBtoa(bin)) : latin1Bytes(bin));
   function concatBytes(parts) {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    const out = new (U8())(parts.reduce((n, p) => n + p.length, 0));
     parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
     return out;
   }
@@ -132,18 +147,18 @@
     return codesToString(out.subarray(0, n));
   }
 
-  const base64Encode = (bytes, url) => toBase64.call(bytes, url ? { alphabet: 'base64url', omitPadding: true } : {});
+  const base64Encode = (bytes, url) => u8Natives().toBase64.call(bytes, url ? { alphabet: 'base64url', omitPadding: true } : {});
   /** Node's lenient decoder: either alphabet, other characters skipped, stops at the first '='. */
   function base64Decode(s) {
     const eq = s.indexOf('=');
     let clean = eq < 0 ? s : s.slice(0, eq);
     if (/[^A-Za-z0-9+/]/.test(clean)) clean = clean.replace(/[^\w+/-]/g, '').replace(/_/g, '/').replace(/-/g, '+');
-    return fromBase64.call(Uint8Array, clean.length % 4 === 1 ? clean.slice(0, -1) : clean);
+    return fromBase64(clean.length % 4 === 1 ? clean.slice(0, -1) : clean);
   }
   /** Node's hex decoder: whole pairs, up to the first invalid one. */
   function hexDecode(s) {
     const bad = s.search(/[^0-9a-fA-F]/);
-    return fromHex.call(Uint8Array, s.slice(0, (bad < 0 ? s.length : bad) & ~1));
+    return fromHex(s.slice(0, (bad < 0 ? s.length : bad) & ~1));
   }
   const hex2 = (b) => (b < 16 ? '0' : '') + b.toString(16);
 
@@ -174,8 +189,8 @@
   tag(TextEncoder, 'TextEncoder');
 
   function viewBytes(input) {
-    if (input instanceof ArrayBuffer) return new Uint8Array(input);
-    if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    if (input instanceof ArrayBuffer) return new (U8())(input);
+    if (ArrayBuffer.isView(input)) return new (U8())(input.buffer, input.byteOffset, input.byteLength);
     throw argType('"input" argument must be an instance of ArrayBuffer or ArrayBufferView', input);
   }
   /** Where a trailing, incomplete UTF-8 sequence starts (bytes.length if there is none). */
@@ -229,7 +244,7 @@
     return codesToString(units);
   }
   class TextDecoder {
-    #fatal; #ignoreBOM; #pending = new Uint8Array(0); #started = false; #encoding; #latin1 = true;
+    #fatal; #ignoreBOM; #pending = new (U8())(0); #started = false; #encoding; #latin1 = true;
     constructor(label = 'utf-8', options = undefined) {
       this.#encoding = LABELS[`${label}`.trim().toLowerCase()];
       if (!this.#encoding) {
@@ -240,7 +255,7 @@
     get encoding() { return this.#encoding; }
     get fatal() { return this.#fatal; }
     get ignoreBOM() { return this.#ignoreBOM; }
-    decode(input = new Uint8Array(0), options = undefined) {
+    decode(input = new (U8())(0), options = undefined) {
       const view = viewBytes(input), stream = !!(options && options.stream);
       const enc = this.#encoding;
       if (enc === 'windows-1252') {
@@ -274,7 +289,7 @@
         text = utf8Decode(bytes, bom ? 3 : 0, end, this.#fatal);
       }
       if (text !== null) return text;
-      [this.#pending, this.#started] = [new Uint8Array(0), false];
+      [this.#pending, this.#started] = [new (U8())(0), false];
       const message = `The encoded data was not valid for encoding ${enc}`;
       throw nodeError(TypeError, 'ERR_ENCODING_INVALID_ENCODED_DATA', message);
     }
@@ -291,7 +306,7 @@
   }
   /** Percent-decode every %XX run as UTF-8 (invalid sequences → U+FFFD); other text is kept. */
   const pctDecode = (s) => s.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
-    const b = Uint8Array.from(run.slice(1).split('%'), (h) => parseInt(h, 16));
+    const b = U8().from(run.slice(1).split('%'), (h) => parseInt(h, 16));
     return utf8Decode(b, 0, b.length, false);
   });
   const formDecode = (s) => pctDecode(s.replace(/\+/g, ' '));

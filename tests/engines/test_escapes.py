@@ -1269,6 +1269,8 @@ BACKING_STORES = [
         ("Buffer.concat", f"const b = Buffer.alloc({MB8 // 2});", "Buffer.concat([b, b])"),
         ("structuredClone", f"const s = new Uint8Array({MB8});", "structuredClone(s)"),
         ("Blob-bytes-through-Response", f"const s = new Uint8Array({MB8 // 2});", "new Blob([s, s])"),
+        # a shim's own first typed array (the prelude makes none: see the test below)
+        ("TextEncoder-as-the-first-maker", f"const s = 'x'.repeat({MB8});", "new TextEncoder().encode(s)"),
     ]
 ]
 

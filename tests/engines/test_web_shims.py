@@ -2159,6 +2159,14 @@ CASES: dict[str, list[tuple[str, Any]]] = {
             ['TypeError', 'The encoded data was not valid for encoding utf-8', 'ERR_ENCODING_INVALID_ENCODED_DATA'],
         ),
     ],
+    # atob/btoa take Uint8Array's base64 methods on first use (not at load: on V8 that sets up the
+    # backing-store budget), from the maker itself, not from a global the script has replaced
+    "atob_btoa_beside_a_replaced_Uint8Array": [
+        (
+            "(() => { globalThis.Uint8Array = undefined; return [atob('aGk='), btoa('hi'), atob(' aG k= ')]; })()",
+            ['hi', 'aGk=', 'hi'],
+        ),
+    ],
     "atob_btoa": [
         (
             "(s => { try { return atob(s); } catch (e) { return [e.name, e.message, e.code, e instanceof"
