@@ -298,30 +298,33 @@ def response_secrets(response: HttpResponse) -> list[str]:
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
 
-def _percent(safe: str, *, plus: bool = False) -> Callable[[str], str]:
-    keep = _ALNUM | frozenset(safe)
+def _escaped(char: str) -> str:
+    """`char` as percent-escapes of its UTF-8 bytes (a lone surrogate as its own three bytes)."""
+    return "".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogatepass"))
 
-    def encode(text: str) -> str:
-        out = []
-        for char in text:
-            if char in keep:
-                out.append(char)
-            elif plus and char == " ":
-                out.append("+")
-            else:
-                out.extend(f"%{b:02X}" for b in char.encode("utf-8", "surrogatepass"))
-        return "".join(out)
-    return encode
+
+class _EscapeTable(dict[int, str]):
+    """A str.translate table: ASCII code points mapped to themselves or their escape, as built; every
+    other code point escaped on lookup (not stored: a hostile text must not grow the table)."""
+
+    def __missing__(self, code: int) -> str:
+        return _escaped(chr(code))
+
+
+def _percent(safe: str, *, plus: bool = False) -> Callable[[str], str]:
+    """Percent-encoding that keeps ASCII letters, digits and `safe` (and spells a space `+` when `plus`)."""
+    keep = _ALNUM | frozenset(safe)
+    table = _EscapeTable({c: chr(c) if chr(c) in keep else _escaped(chr(c)) for c in range(128)})
+    if plus:
+        table[ord(" ")] = "+"
+    return lambda text: text.translate(table)
 
 
 def _url_set(encoded: str) -> Callable[[str], str]:
     """The WHATWG URL parser's percent-encode sets: C0 controls, non-ASCII and `encoded`."""
-    chars = frozenset(encoded)
-
-    def encode(text: str) -> str:
-        return "".join(c if " " < c < "\x7f" and c not in chars
-                       else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass")) for c in text)
-    return encode
+    table = _EscapeTable({c: chr(c) if " " < chr(c) < "\x7f" and chr(c) not in encoded else _escaped(chr(c))
+                          for c in range(128)})
+    return lambda text: text.translate(table)
 
 
 def _axios_param(text: str) -> str:
@@ -367,9 +370,17 @@ def base64_cores(value: str) -> list[str]:
     return cores
 
 
+# Characters that every encoding of SPELLINGS but base64 leaves as they are.
+_UNCHANGED = re.compile(r"[A-Za-z0-9._-]*")
+
+
 def spellings(value: str) -> dict[str, str]:
     """{spelling: encoding name} of `value` in every encoding of SPELLINGS (duplicates once)."""
     out: dict[str, str] = {}
+    if _UNCHANGED.fullmatch(value):  # most tokens (JWTs, hex, base64url): two spellings
+        out[value] = SPELLINGS[0][0]
+        out.setdefault(_base64(value), "base64")
+        return out
     for name, encode in SPELLINGS:
         try:
             out.setdefault(encode(value), name)
@@ -420,7 +431,8 @@ class Secrets:
         return Secrets(tuple(sorted(added.union(self.values), key=lambda v: (-len(v), v))))
 
     @functools.cached_property
-    def _pattern(self) -> re.Pattern[str] | None:
+    def _forms(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Every spelling to redact: those matched anywhere, and the short ones (see the module docstring)."""
         long_forms: set[str] = set()
         short_forms: set[str] = set()
         for value in self.values:
@@ -429,10 +441,30 @@ class Secrets:
             if len(value) >= SHORT_SECRET:  # a Basic header built in a script and never sent
                 long_forms.update(core for core in base64_cores(value) if len(core) >= SHORT_SECRET)
             long_forms.update(pem_parts(value))
+        return tuple(long_forms), tuple(short_forms)
+
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str] | None:
+        long_forms, short_forms = self._forms
         return spelling_pattern(long_forms, short=short_forms)
+
+    @functools.cached_property
+    def _where_short(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The short spellings as whole texts, and as field values (`=` before them)."""
+        short_forms = self._forms[1]
+        return frozenset(short_forms), tuple(f"={form}" for form in short_forms)
+
+    def _may_hold_one(self, text: str) -> bool:
+        """False when no spelling can match in `text`: a substring search per spelling is far cheaper
+        than compiling the pattern, which most texts (a job's log fields) never need."""
+        whole, fields = self._where_short
+        return (any(map(text.__contains__, self._forms[0])) or text in whole
+                or any(map(text.__contains__, fields)))
 
     def redact(self, text: str) -> str:
         """`text` with every secret, in every spelling, replaced by [REDACTED]."""
+        if not self.values or not self._may_hold_one(text):
+            return text
         pattern = self._pattern
         return text if pattern is None else pattern.sub(REDACTED, text)
 

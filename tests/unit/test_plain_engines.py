@@ -75,6 +75,7 @@ def test_the_switch_turns_the_internals_off_in_both_engines() -> None:
     assert done.stdout.splitlines() == ["False False False False None", "MiniRacer undefined"]
 
 
+@pytest.mark.timeout(260)  # the child's own bound is 240 s; the suite's default of 60 s cut it under load
 def test_the_engine_tests_pass_on_the_plain_binding_path() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-k", "(" + PLAIN_SELECTION, *PLAIN_RUN],

@@ -17,6 +17,7 @@ import pytest
 from executor.jobs.input import JobInput
 from executor.secrets import (
     REDACTED,
+    SPELLINGS,
     Secrets,
     collect_secrets,
     credential_values,
@@ -266,3 +267,74 @@ def test_each_line_of_a_pem_key_and_its_joined_body_are_redacted() -> None:
     assert secrets.redact(f"bad line {body[1]} here") == "bad line [REDACTED] here"
     assert "VJTUt9Us8c" not in secrets.redact("der=" + "".join(body))
     assert secrets.redact("-----BEGIN PRIVATE KEY-----") == "-----BEGIN PRIVATE KEY-----"  # the armour is public
+
+
+# ---- the fast paths agree with the plain definitions ----
+# Spellings are computed with translation tables, tokens made only of letters, digits, `.`, `_` and `-`
+# skip the encodings that leave them unchanged, and a text is searched with the compiled pattern only
+# when one spelling occurs in it. Each is checked here against the plain definition on generated text.
+
+def _reference_escape(char: str) -> str:
+    return "".join(f"%{b:02X}" for b in char.encode("utf-8", "surrogatepass"))
+
+
+def _reference_percent(safe: str, plus: bool = False) -> Any:
+    keep = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + safe)
+    return lambda text: "".join(c if c in keep else "+" if plus and c == " " else _reference_escape(c) for c in text)
+
+
+def _reference_url_set(encoded: str) -> Any:
+    return lambda text: "".join(c if " " < c < "\x7f" and c not in encoded else _reference_escape(c) for c in text)
+
+
+REFERENCE_ENCODINGS = {
+    "encodeURIComponent": _reference_percent("-_.!~*'()"),
+    "percent-encoded (%20)": _reference_percent("-_.~"),
+    "form-encoded (+)": _reference_percent("*-._", plus=True),
+    "quote_plus (+)": _reference_percent("-_.~", plus=True),
+    "URL query": _reference_url_set(" \"#<>'"),
+    "URL path": _reference_url_set(" \"#<>?`{}"),
+    "URL userinfo": _reference_url_set(" \"#<>?`{}/:;=@[\\]^|"),
+}
+_ALPHABETS = ["abcXYZ019", "-_.", " !\"#$%&'()*+,/:;<=>?@[\\]^`{|}~", "\x00\x1f\x7f", "éü✓中", "\U0001d11e",
+              "\ud800\udfff"]
+
+
+def _generated(rng: Any, n: int) -> list[str]:
+    texts = []
+    for _ in range(n):
+        alphabet = "".join(rng.sample(_ALPHABETS, rng.randint(1, len(_ALPHABETS))))
+        texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))))
+    return texts
+
+
+def test_spellings_agree_with_the_plain_encoders_on_generated_text() -> None:
+    import random
+
+    encoders = dict(SPELLINGS)
+    for text in _generated(random.Random(7), 3000):
+        for name, reference in REFERENCE_ENCODINGS.items():
+            assert encoders[name](text) == reference(text), (name, text)
+        full: dict[str, str] = {}
+        for name, encode in SPELLINGS:
+            try:
+                full.setdefault(encode(text), name)
+            except UnicodeEncodeError:
+                continue
+        assert spellings(text) == full, text
+
+
+def test_redaction_searches_with_the_pattern_only_where_a_spelling_occurs() -> None:
+    import random
+
+    rng = random.Random(11)
+    values = _generated(rng, 400)
+    for i in range(0, 400, 4):
+        secrets = Secrets().with_values(values[i:i + 4])
+        pattern = secrets._pattern  # noqa: SLF001 - the plain definition: one pass of the whole pattern
+        forms = [form for value in secrets.values for form in spellings(value)]
+        for _ in range(8):
+            parts = [rng.choice([*forms, *_generated(rng, 3)]) if forms else "" for _ in range(rng.randint(1, 4))]
+            text = rng.choice(["", "=", " ", "&k=", "x"]).join(parts)
+            expected = text if pattern is None else pattern.sub(REDACTED, text)
+            assert secrets.redact(text) == expected, (secrets.values, text)
