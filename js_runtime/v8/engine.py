@@ -33,6 +33,7 @@ from js_runtime.engine import STOP_GRACE_SECONDS, EngineKind
 from js_runtime.errors import JobTimeout, MemoryLimitExceeded, ScriptError
 from js_runtime.lanes import LanePool, abandon
 from js_runtime.limits import Limits
+from js_runtime.v8 import compact
 
 if TYPE_CHECKING:
     from py_mini_racer._context import Context
@@ -106,7 +107,7 @@ class V8Engine:
         deadline = loop.time() + timeout
         value = None
         # The set-up and the prelude go out with the first script: one evaluation round trip.
-        head = [part for part in (None if self._set_up else self._setup, prelude) if part]
+        head = [part for part in (None if self._set_up else self._setup, prelude and compact.for_v8(prelude)) if part]
         self._set_up = True
         if head:
             scripts = [";\n".join([*head, *scripts[:1]]), *scripts[1:]]
