@@ -67,8 +67,9 @@ def _setup(budget: int, plain: bool) -> str:
     """The script each context runs first: the removals (those of the public path when `plain`), then
     the backing-store budget of `budget` bytes."""
     deletes = _PLAIN_DELETES if plain else _DELETES
-    install = _BACKING_STORES_INSTALL.replace(_BUDGET_PLACEHOLDER, str(int(budget)))
-    return f"{deletes};\n{_BACKING_STORES.replace(_INSTALL_PLACEHOLDER, json.dumps(install))}"
+    # without their comments, as every job's isolate scans them (see js_runtime.v8.compact)
+    install = compact.without_comments(_BACKING_STORES_INSTALL).replace(_BUDGET_PLACEHOLDER, str(int(budget)))
+    return f"{deletes};\n{compact.without_comments(_BACKING_STORES).replace(_INSTALL_PLACEHOLDER, json.dumps(install))}"
 
 
 class V8Engine:
