@@ -282,7 +282,8 @@ _V8_FLAGS = (
     # high-water mark forever (one job per isolate, so a memory hog's ~170 MB stayed, and three at
     # once left ~450 MB). Without the sharing, an isolate still reuses its own pages while it lives,
     # and all of them go back to the OS when it is freed (measured: three rounds of three 64 MiB hogs
-    # at once, RSS 78 -> 576 MB after, 79 MB with this flag; ~135 more page faults per small job).
+    # at once, RSS 78 -> 576 MB after, 79 MB with this flag). Cost: ~135 more page faults per small
+    # job, +4-13% CPU per small job (paired runs, SECURITY.md "Memory a finished job leaves behind").
     "--no-memory-pool-share-memory-on-teardown",
 )
 _init_lock = threading.Lock()
