@@ -132,7 +132,13 @@ class _Trimmer:
             self.trims += 1
 
 
+    def forked(self) -> None:
+        """In a forked child: the thread was the parent's; the next free starts one here."""
+        self._wanted, self._lock, self._thread = threading.Event(), threading.Lock(), None
+
+
 _trimmer = _Trimmer(_load_malloc_trim())
+os.register_at_fork(after_in_child=_trimmer.forked)
 
 
 class Lane:

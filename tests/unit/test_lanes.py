@@ -203,3 +203,29 @@ async def test_a_lane_that_frees_an_engine_context_asks_for_a_trim() -> None:
         assert lanes._trimmer.trims > before
     finally:
         lane.shutdown()
+
+
+async def test_a_forked_child_trims_too() -> None:
+    import os
+    import sys
+
+    if lanes._trimmer._trim is None:
+        pytest.skip("this C library has no malloc_trim")
+    lanes._trimmer.freed()  # the parent's trim thread exists before the fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a free must lead to a trim here too
+        trimmed = 0
+        try:
+            before = lanes._trimmer.trims
+            lanes._trimmer.freed()
+            time.sleep(4 * _TRIM_DELAY_SECONDS)
+            trimmed = lanes._trimmer.trims - before
+        finally:
+            os.write(write, str(trimmed).encode())
+            sys.stdout.flush()
+            os._exit(0)
+    os.close(write)
+    await asyncio.get_running_loop().run_in_executor(None, os.waitpid, pid, 0)
+    assert int(os.read(read, 16)) == 1
+    os.close(read)
