@@ -343,18 +343,23 @@ async def test_healthy_jobs_keep_their_latency_beside_every_hostile_job_and_clie
         if kind not in ("slowloris", "idle-connection"):
             print(f"  {kind}: {dict(Counter(repr(a if kind.startswith('slow-') else summary(a)) for a in answers))}")
 
-    # Healthy jobs: none fails (no error, no 503; 429s: see the end) and their latency keeps the bound.
-    refused = [(status, body) for status, body in load.healthy_failures if summary((status, body)) == BUDGET]
-    assert [f for f in load.healthy_failures if f not in refused] == []
+    # Healthy jobs: none fails (no error, no 503, no 429 from the memory budget: what hostile jobs leave
+    # behind is given back) and their latency keeps the bound. Peak tree RSS measured against the
+    # default 1 GiB budget: V8 576-847 MB, QuickJS 497-591 MB; before V8 gave back the pages of freed
+    # isolates (~200 MB kept per worker after a memory hog) V8 833-1,202 MB, 429s in about half the runs.
+    refused = [failure for failure in load.healthy_failures if summary(failure) == BUDGET]
+    assert refused == [], (f"{len(refused)} healthy jobs refused 429 by the memory budget (peak tree RSS "
+                           f"{peak >> 20} MB of {DEFAULTS.memory_budget_mb})")
+    assert load.healthy_failures == []
     assert len(latencies) >= 0.9 * LOAD_SECONDS / HEALTHY_EVERY
     assert p99 < HEALTHY_P99_SECONDS and worst < HEALTHY_MAX_SECONDS
 
-    # Hostile jobs: each got its documented answer (or 429 while the memory budget was exhausted).
+    # Hostile jobs: each got its documented answer.
     h = load.hostile
 
     def answered(kind: str, *expected: tuple[int, str | None]) -> None:
         seen = {summary(a) for a in h[kind]}
-        assert seen & set(expected) and seen <= {*expected, BUDGET}, (kind, seen)
+        assert seen & set(expected) and seen <= set(expected), (kind, seen)
 
     answered("spin", (200, "TIMEOUT"))
     answered("ignores-the-limit", (200, "TIMEOUT"))
@@ -375,18 +380,11 @@ async def test_healthy_jobs_keep_their_latency_beside_every_hostile_job_and_clie
     # Hostile clients: cut off by the documented timeouts, or answered normally.
     closed = h["slowloris"]
     assert None not in closed and max(closed) < DEFAULTS.header_timeout + 2  # all closed by the header timeout
-    assert {(status, outcome, right) for status, outcome, right in h["slow-body"]} <= {
-        (200, "succeeded", True), (BUDGET[0], None, False)}
+    assert set(h["slow-body"]) == {(200, "succeeded", True)}
     for status, code, seconds in h["slow-spec"]:
         # refused, in bounded time (measured up to 5.8 s: the parse child's start under this load)
         assert (status, code) == (200, "CONNECTOR_INVALID") and seconds < PARSE_SECONDS + 5
     assert h["idle-connection"] == [200] * 1000
-
-    if refused:
-        # Not closed: V8 keeps ~200 MB per worker after a memory hog, and the huge-URL job peaks at
-        # ~700 MB (copies outside its heap; #19 items 4 and 6), past serve's default 1 GiB budget.
-        pytest.xfail(f"{len(refused)} healthy jobs refused 429 by the memory budget (peak tree RSS "
-                     f"{peak >> 20} MB): memory outside the V8 heap limit, issue #19 items 4 and 6")
 
 
 BUDGET = (429, "QUEUE_FULL")

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from js_runtime.lanes import STUCK_SECONDS, Lane, LanePool
+from js_runtime import lanes
+from js_runtime.lanes import _TRIM_DELAY_SECONDS, STUCK_SECONDS, Lane, LanePool, _Trimmer
 
 pytestmark = pytest.mark.asyncio
 
@@ -156,3 +157,75 @@ async def test_closing_the_pool_ends_its_threads() -> None:
     pool.close()
     thread.join(2)
     assert not thread.is_alive()
+
+
+async def test_frees_in_a_burst_share_one_malloc_trim_after_the_delay() -> None:
+    trims: list[float] = []
+
+    def trim(_pad: int) -> int:
+        trims.append(time.monotonic())
+        return 0
+
+    def free_many() -> None:
+        for _ in range(100):
+            trimmer.freed()
+
+    trimmer = _Trimmer(trim)
+    first = time.monotonic()
+    threads = [threading.Thread(target=free_many) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    await asyncio.sleep(_TRIM_DELAY_SECONDS * 2.5)
+    assert len(trims) == 1 and trims[0] - first >= _TRIM_DELAY_SECONDS  # 800 frees, one trim, not at once
+    trimmer.freed()  # a later free gets its own
+    await asyncio.sleep(_TRIM_DELAY_SECONDS * 2.5)
+    assert len(trims) == 2 and trimmer.trims == 2
+
+
+async def test_without_malloc_trim_a_free_starts_nothing() -> None:
+    trimmer = _Trimmer(None)
+    trimmer.freed()
+    assert trimmer._thread is None and trimmer.trims == 0
+
+
+async def test_a_lane_that_frees_an_engine_context_asks_for_a_trim() -> None:
+    if lanes._trimmer._trim is None:
+        pytest.skip("this C library has no malloc_trim")
+    lane = Lane()
+    try:
+        before = lanes._trimmer.trims
+        lane.submit(lambda: None)  # what an engine's close submits: freeing its context
+        deadline = time.monotonic() + 5 * _TRIM_DELAY_SECONDS
+        while lanes._trimmer.trims == before and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert lanes._trimmer.trims > before
+    finally:
+        lane.shutdown()
+
+
+async def test_a_forked_child_trims_too() -> None:
+    import os
+    import sys
+
+    if lanes._trimmer._trim is None:
+        pytest.skip("this C library has no malloc_trim")
+    lanes._trimmer.freed()  # the parent's trim thread exists before the fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a free must lead to a trim here too
+        trimmed = 0
+        try:
+            before = lanes._trimmer.trims
+            lanes._trimmer.freed()
+            time.sleep(4 * _TRIM_DELAY_SECONDS)
+            trimmed = lanes._trimmer.trims - before
+        finally:
+            os.write(write, str(trimmed).encode())
+            sys.stdout.flush()
+            os._exit(0)
+    os.close(write)
+    await asyncio.get_running_loop().run_in_executor(None, os.waitpid, pid, 0)
+    assert int(os.read(read, 16)) == 1
+    os.close(read)
