@@ -4,7 +4,9 @@ The binding exposes no bytecode API and creates and frees its runtimes while hol
 its extension exports the engine's C functions. This module binds the few we use (ctypes releases
 the GIL around each call) and reads a binding context's JSRuntime/JSContext pointers from its
 object: PyObject_HEAD, then JSRuntime*, then JSContext*. That layout is checked once (JS_GetRuntime
-of the context must be the runtime next to it) and on a 64-bit build only; if anything does not
+of the context must be the runtime next to it), as is where a runtime keeps its allocated bytes and
+memory limit (read to resume garbage collection after our own scripts load, js_runtime.quickjs.bytecode),
+on a 64-bit build only; if anything does not
 match, `LIB` is None and callers use the binding alone, with the same results. It is also None,
 without a look at the layout, unless js_runtime.bindings allows the internals of this quickjs-ng
 (the exact version this was written for, and CONNECTOR_EXECUTOR_PLAIN_ENGINES unset).
@@ -22,6 +24,10 @@ from js_runtime.bindings import internals_allowed
 TAG_EXCEPTION = 6
 _RUNTIME_OFFSET = 2 * ctypes.sizeof(ctypes.c_void_p)
 _CONTEXT_OFFSET = _RUNTIME_OFFSET + ctypes.sizeof(ctypes.c_void_p)
+# In a JSRuntime: JSMallocFunctions (five function pointers), then JSMallocState (malloc_count,
+# malloc_size, malloc_limit, ...). Checked once, like the binding's layout.
+_MALLOC_SIZE_OFFSET = 6 * ctypes.sizeof(ctypes.c_void_p)
+_MALLOC_LIMIT_OFFSET = _MALLOC_SIZE_OFFSET + ctypes.sizeof(ctypes.c_size_t)
 
 
 class JSValue(ctypes.Structure):
@@ -45,6 +51,8 @@ _SIGNATURES = {
     "JS_FreeContext": (None, [ctypes.c_void_p]),
     "JS_FreeRuntime": (None, [ctypes.c_void_p]),
     "JS_SetRuntimeOpaque": (None, [ctypes.c_void_p, ctypes.c_void_p]),
+    "JS_SetGCThreshold": (None, [ctypes.c_void_p, ctypes.c_size_t]),
+    "JS_GetGCThreshold": (ctypes.c_size_t, [ctypes.c_void_p]),
 }
 
 
@@ -61,6 +69,11 @@ def _pointers(lib: ctypes.CDLL, ctx: quickjs.Context) -> tuple[int, int] | None:
     if not runtime or not context or lib.JS_GetRuntime(context) != runtime:
         return None
     return runtime, context
+
+
+def malloc_size(runtime: int) -> int:
+    """The bytes a runtime has allocated now (what JS_ComputeMemoryUsage reports, without its walk)."""
+    return ctypes.c_size_t.from_address(runtime + _MALLOC_SIZE_OFFSET).value
 
 
 def replace_pointers(ctx: quickjs.Context, runtime: int, context: int) -> None:
@@ -83,7 +96,19 @@ def _bind() -> ctypes.CDLL | None:
 
 
 def _checked(lib: ctypes.CDLL | None) -> ctypes.CDLL | None:
-    return lib if lib is not None and _pointers(lib, quickjs.Context()) is not None else None
+    if lib is None:
+        return None
+    ctx = quickjs.Context()
+    found = _pointers(lib, ctx)
+    if found is None:
+        return None
+    limit = 48 * 1024 * 1024 + 4096  # a value no field holds by chance
+    ctx.set_memory_limit(limit)
+    runtime = found[0]
+    if (ctypes.c_size_t.from_address(runtime + _MALLOC_LIMIT_OFFSET).value != limit
+            or malloc_size(runtime) != ctx.memory()["malloc_size"]):
+        return None
+    return lib
 
 
 LIB = _checked(_bind()) if internals_allowed("quickjs-ng") else None
