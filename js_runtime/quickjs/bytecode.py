@@ -23,12 +23,12 @@ collection), so the job's own garbage is collected as before (tests/engines/test
 from __future__ import annotations
 
 import ctypes
-import functools
 import threading
 
 import quickjs
 
 from js_runtime.quickjs.capi import LIB as _LIB
+from js_runtime.quickjs.capi import QUICK as _QUICK
 from js_runtime.quickjs.capi import TAG_EXCEPTION as _TAG_EXCEPTION
 from js_runtime.quickjs.capi import malloc_size as _malloc_size
 from js_runtime.quickjs.capi import pointers as _pointers
@@ -51,8 +51,7 @@ def available() -> bool:
     return _LIB is not None
 
 
-@functools.cache
-def _compiled(source: str) -> bytes:
+def _compile(source: str) -> bytes:
     assert _LIB is not None
     ctx = quickjs.Context()  # a scratch context: compiling runs nothing
     runtime, context = _pointers(ctx) or (0, 0)
@@ -73,10 +72,18 @@ def _compiled(source: str) -> bytes:
         _LIB.js_free(context, buffer)
 
 
+_compiled: dict[str, bytes] = {}  # by source; read without the lock (a dict lookup is atomic)
+
+
 def compiled(source: str) -> bytes:
     """The bytecode of the global script `source`, compiled once per process."""
-    with _compile_lock:
-        return _compiled(source)
+    found = _compiled.get(source)  # every job asks: lanes do not queue on the lock once it is compiled
+    if found is None:
+        with _compile_lock:
+            found = _compiled.get(source)
+            if found is None:
+                found = _compiled[source] = _compile(source)
+    return found
 
 
 def evaluate(ctx: quickjs.Context, bytecode: bytes) -> None:
@@ -90,19 +97,20 @@ def evaluate(ctx: quickjs.Context, bytecode: bytes) -> None:
 
 def evaluate_in(runtime: int, context: int, bytecode: bytes) -> None:
     """`evaluate` on a runtime and context given by their pointers (used by one thread at a time)."""
-    assert _LIB is not None
-    _LIB.JS_UpdateStackTop(runtime)
-    threshold = _LIB.JS_GetGCThreshold(runtime)
-    _LIB.JS_SetGCThreshold(runtime, _NO_GC_THRESHOLD)
+    assert _LIB is not None and _QUICK is not None
+    _QUICK.JS_UpdateStackTop(runtime)
+    threshold = _QUICK.JS_GetGCThreshold(runtime)
+    _QUICK.JS_SetGCThreshold(runtime, _NO_GC_THRESHOLD)
     try:
+        # The two long calls release the GIL (the event loop and other lanes run meanwhile).
         function = _LIB.JS_ReadObject(context, bytecode, len(bytecode), _READ_BYTECODE)
         if function.tag != _TAG_EXCEPTION:
             result = _LIB.JS_EvalFunction(context, function)  # takes ownership of `function`
             if result.tag != _TAG_EXCEPTION:
-                _LIB.JS_FreeValue(context, result)
+                _QUICK.JS_FreeValue(context, result)
                 return
-        _LIB.JS_FreeValue(context, _LIB.JS_GetException(context))
+        _QUICK.JS_FreeValue(context, _QUICK.JS_GetException(context))
         raise BytecodeError("the prelude threw while loading")
     finally:
         allocated = _malloc_size(runtime)
-        _LIB.JS_SetGCThreshold(runtime, threshold if allocated <= threshold else allocated + allocated // 2)
+        _QUICK.JS_SetGCThreshold(runtime, threshold if allocated <= threshold else allocated + allocated // 2)

@@ -56,6 +56,11 @@ _SIGNATURES = {
 }
 
 
+# Calls that return at once: made through a second handle that keeps the GIL (ctypes.PyDLL), so a lane
+# does not hand the GIL to the event loop and wait to get it back for each of them.
+_QUICK = ("JS_UpdateStackTop", "JS_GetGCThreshold", "JS_SetGCThreshold", "JS_FreeValue", "JS_GetException")
+
+
 def pointers(ctx: quickjs.Context) -> tuple[int, int] | None:
     """(JSRuntime*, JSContext*) of a binding context, or None if the layout is not the expected one."""
     return None if LIB is None else _pointers(LIB, ctx)
@@ -82,12 +87,13 @@ def replace_pointers(ctx: quickjs.Context, runtime: int, context: int) -> None:
     ctypes.c_void_p.from_address(id(ctx) + _CONTEXT_OFFSET).value = context
 
 
-def _bind() -> ctypes.CDLL | None:
+def _bind(kind: type[ctypes.CDLL] = ctypes.CDLL, names: tuple[str, ...] = tuple(_SIGNATURES)) -> ctypes.CDLL | None:
     if ctypes.sizeof(ctypes.c_void_p) != 8:
         return None
     try:
-        lib = ctypes.CDLL(_quickjs.__file__)  # the already-loaded extension: the same engine
-        for name, (restype, argtypes) in _SIGNATURES.items():
+        lib = kind(_quickjs.__file__)  # the already-loaded extension: the same engine
+        for name in names:
+            restype, argtypes = _SIGNATURES[name]
             function = getattr(lib, name)
             function.restype, function.argtypes = restype, argtypes
     except (OSError, AttributeError):
@@ -112,3 +118,4 @@ def _checked(lib: ctypes.CDLL | None) -> ctypes.CDLL | None:
 
 
 LIB = _checked(_bind()) if internals_allowed("quickjs-ng") else None
+QUICK = _bind(ctypes.PyDLL, _QUICK) if LIB is not None else None  # `_QUICK` only, without releasing the GIL
