@@ -1,15 +1,17 @@
 """The quickjs-ng engine's C API, called through ctypes on the binding's own contexts.
 
 The binding exposes no bytecode API and creates and frees its runtimes while holding the GIL, but
-its extension exports the engine's C functions. This module binds the few we use (ctypes releases
-the GIL around each call) and reads a binding context's JSRuntime/JSContext pointers from its
-object: PyObject_HEAD, then JSRuntime*, then JSContext*. That layout is checked once (JS_GetRuntime
-of the context must be the runtime next to it), as is where a runtime keeps its allocated bytes and
-memory limit (read to resume garbage collection after our own scripts load, js_runtime.quickjs.bytecode),
-on a 64-bit build only; if anything does not
-match, `LIB` is None and callers use the binding alone, with the same results. It is also None,
-without a look at the layout, unless js_runtime.bindings allows the internals of this quickjs-ng
-(the exact version this was written for, and CONNECTOR_EXECUTOR_PLAIN_ENGINES unset).
+its extension exports the engine's C functions. This module binds the few we use (`LIB`: ctypes
+releases the GIL around each call; `QUICK`: those that return at once, called keeping it, so a lane
+does not hand the GIL to the event loop and queue to get it back for each) and reads a binding
+context's JSRuntime/JSContext pointers from its object: PyObject_HEAD, then JSRuntime*, then
+JSContext*. That layout is checked once (JS_GetRuntime of the context must be the runtime next to
+it), as is where a runtime keeps its allocated bytes and memory limit (read to resume garbage
+collection after our own scripts load, js_runtime.quickjs.bytecode), on a 64-bit build only; if
+anything does not match, `LIB` and `QUICK` are None and callers use the binding alone, with the same
+results. They are also None, without a look at the layout, unless js_runtime.bindings allows the
+internals of this quickjs-ng (the exact version this was written for, and
+CONNECTOR_EXECUTOR_PLAIN_ENGINES unset).
 """
 
 from __future__ import annotations
@@ -58,12 +60,13 @@ _SIGNATURES = {
 
 # Calls that return at once: made through a second handle that keeps the GIL (ctypes.PyDLL), so a lane
 # does not hand the GIL to the event loop and wait to get it back for each of them.
-_QUICK = ("JS_UpdateStackTop", "JS_GetGCThreshold", "JS_SetGCThreshold", "JS_FreeValue", "JS_GetException")
+_QUICK = ("JS_UpdateStackTop", "JS_GetGCThreshold", "JS_SetGCThreshold", "JS_FreeValue", "JS_GetException",
+          "JS_GetRuntime", "JS_SetRuntimeOpaque")
 
 
 def pointers(ctx: quickjs.Context) -> tuple[int, int] | None:
     """(JSRuntime*, JSContext*) of a binding context, or None if the layout is not the expected one."""
-    return None if LIB is None else _pointers(LIB, ctx)
+    return None if QUICK is None else _pointers(QUICK, ctx)
 
 
 def _pointers(lib: ctypes.CDLL, ctx: quickjs.Context) -> tuple[int, int] | None:
