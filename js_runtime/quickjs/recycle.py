@@ -26,7 +26,7 @@ from collections import deque
 import quickjs
 
 from js_runtime.quickjs.bytecode import BytecodeError, evaluate_in
-from js_runtime.quickjs.capi import LIB, pointers, replace_pointers
+from js_runtime.quickjs.capi import LIB, QUICK, pointers, replace_pointers
 
 # Renewed context objects waiting for a job (a fresh runtime is ~0.17 MB of RSS), and fresh runtime pairs
 # the background thread keeps made in advance.
@@ -83,7 +83,8 @@ class Renewer:
         if fresh is None:
             return
         replace_pointers(ctx, *fresh)
-        _lib().JS_SetRuntimeOpaque(fresh[0], id(ctx))  # as the binding does for the runtimes it makes
+        assert QUICK is not None  # bound whenever LIB is
+        QUICK.JS_SetRuntimeOpaque(fresh[0], id(ctx))  # as the binding does for the runtimes it makes
         self._orders.put(old)
         self._spares.append(ctx)
 

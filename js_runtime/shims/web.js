@@ -207,14 +207,23 @@
     }
     return len;
   }
-  // The WHATWG labels of the encodings decoded here (Node 20 with ICU knows more; others throw).
-  const LABELS = { __proto__: null };
-  const label = (name, list) => list.split(' ').forEach((l) => { LABELS[l] = name; });
-  label('utf-8', 'unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8');
-  label('windows-1252', 'ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 iso8859-1 '
-    + 'iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252');
-  label('utf-16le', 'csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le');
-  label('utf-16be', 'unicodefffe utf-16be');
+  // The WHATWG labels of the encodings decoded here (Node 20 with ICU knows more; others throw). Made by
+  // the first TextDecoder (a literal: no method a script could have replaced by then), not by every job.
+  let LABELS = null;
+  const labels = () => LABELS ??= {
+      __proto__: null,
+      'unicode-1-1-utf-8': 'utf-8', 'unicode11utf8': 'utf-8', 'unicode20utf8': 'utf-8', 'utf-8': 'utf-8',
+      'utf8': 'utf-8', 'x-unicode20utf8': 'utf-8',
+      'ansi_x3.4-1968': 'windows-1252', 'ascii': 'windows-1252', 'cp1252': 'windows-1252', 'cp819': 'windows-1252',
+      'csisolatin1': 'windows-1252', 'ibm819': 'windows-1252', 'iso-8859-1': 'windows-1252',
+      'iso-ir-100': 'windows-1252', 'iso8859-1': 'windows-1252', 'iso88591': 'windows-1252',
+      'iso_8859-1': 'windows-1252', 'iso_8859-1:1987': 'windows-1252', 'l1': 'windows-1252',
+      'latin1': 'windows-1252', 'us-ascii': 'windows-1252', 'windows-1252': 'windows-1252',
+      'x-cp1252': 'windows-1252',
+      'csunicode': 'utf-16le', 'iso-10646-ucs-2': 'utf-16le', 'ucs-2': 'utf-16le', 'unicode': 'utf-16le',
+      'unicodefeff': 'utf-16le', 'utf-16': 'utf-16le', 'utf-16le': 'utf-16le',
+      'unicodefffe': 'utf-16be', 'utf-16be': 'utf-16be'
+    };
   // Node 20 decodes windows-1252 as ISO-8859-1 (0x80 is U+0080) until a first `stream: true` call, then
   // as windows-1252 proper (ICU: 0x80 is U+20AC) for the rest of that decoder's life.
   const CP1252 = [0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160, 0x2039, 0x152,
@@ -246,7 +255,7 @@
   class TextDecoder {
     #fatal; #ignoreBOM; #pending = new (U8())(0); #started = false; #encoding; #latin1 = true;
     constructor(label = 'utf-8', options = undefined) {
-      this.#encoding = LABELS[`${label}`.trim().toLowerCase()];
+      this.#encoding = labels()[`${label}`.trim().toLowerCase()];
       if (!this.#encoding) {
         throw nodeError(RangeError, 'ERR_ENCODING_NOT_SUPPORTED', `The "${label}" encoding is not supported`);
       }

@@ -89,6 +89,8 @@ CORPUS = Corpus(
         ("decode-utf16-stream-split-pair", "(() => { const d = new TextDecoder('utf-16le'); return [d.decode(new Uint8Array([0x3d]), { stream: true }), d.decode(new Uint8Array([0xd8, 0x00]), { stream: true }), d.decode(new Uint8Array([0xde]))]; })()"),
         ("decode-fatal-utf16", "err(() => new TextDecoder('utf-16le', { fatal: true }).decode(new Uint8Array([0x00, 0xd8])))"),
         ("decode-unknown-label", "err(() => new TextDecoder('koi8-r-nope'))"),
+        # every label the shim knows, in odd case and padded, and near misses (the table is made on first use)
+        ("decode-labels", "'unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8 ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252 csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le unicodefffe utf-16be'.split(' ').flatMap((l) => [l, ` ${l.toUpperCase()}\\n`, l + '-', l.slice(1)]).map((l) => err(() => new TextDecoder(l).encoding))"),
         ("static-extras", "[Buffer.of(1, 2, 3), Buffer.allocUnsafeSlow(2).length, Buffer.copyBytesFrom(new Uint16Array([1, 256, 3]), 1), Buffer.copyBytesFrom(new Uint8Array([1, 2, 3]), 1, 1), Buffer.from('hi').toLocaleString('hex')]"),
     ),
     deliberate={},

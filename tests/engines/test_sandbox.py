@@ -59,6 +59,24 @@ async def test_hostile_scripts_end_cleanly(run_js, source, code, message):
     assert time.monotonic() - started < 5
 
 
+async def test_a_job_making_cyclic_garbage_far_past_its_memory_limit_is_collected(run_js):
+    # Ten times the job's memory limit in reference cycles, which only the garbage collector frees
+    # (QuickJS counts references otherwise). The prelude loads with collection off (see
+    # js_runtime.quickjs.bytecode); had it stayed off for the job's own code, this ended in MEMORY_LIMIT.
+    source = """export default () => {
+      let kept = 0
+      for (let i = 0; i < 4000; i++) {
+        const a = { items: new Array(8000).fill(i) }, b = { a }
+        a.b = b
+        kept += b.a.items.length
+      }
+      return kept
+    }"""
+    result = await run_js(source, limits=Limits(timeout=10, memory=32 * 1024 * 1024))
+    assert result.error is None, result.error
+    assert result.output == 4000 * 8000
+
+
 async def test_spinning_jobs_do_not_hold_up_jobs_started_after_them(run_js):
     # More spinners than a burst shares threads (lanes) or start slots (V8) with: a job started
     # after them still runs at once, on a lane of its own / with a start slot they gave back.

@@ -2442,6 +2442,19 @@ async def test_matches_node(run_js, group):
     assert mismatches == []
 
 
+async def test_the_first_text_decoder_of_a_job_calls_no_method_the_script_replaced(run_js):
+    # TextDecoder's label table is made by the job's first TextDecoder, not when web.js loads: from a
+    # literal, so a script that replaced String#split or Array#forEach first gets Node 20's answers.
+    result = await run_js("""export const run = () => {
+      String.prototype.split = () => { throw new Error('split called') }
+      Array.prototype.forEach = () => { throw new Error('forEach called') }
+      Object.defineProperty(Object.prototype, 'latin1', { set() { throw new Error('setter called') }, configurable: true })
+      return ['latin1', 'utf-16', ' UTF8 ', 'unicodefffe', 'ISO_8859-1:1987'].map((l) => new TextDecoder(l).encoding)
+    }""")
+    assert result.error is None, result.error
+    assert result.output == ["windows-1252", "utf-16le", "utf-8", "utf-16be", "windows-1252"]  # node -e, v20.20.2
+
+
 async def test_a_jobs_changes_to_globals_do_not_reach_the_next_job(run_js):
     tamper = await run_js("""export default () => {
       URLSearchParams.prototype.toString = () => 'tampered';
