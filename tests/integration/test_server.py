@@ -759,17 +759,29 @@ async def test_an_engine_that_ignores_its_limit_costs_a_worker_recycle_not_a_bys
 
 
 async def test_a_retiring_worker_is_replaced_at_once_not_after_its_last_job(tmp_path: Path, engine: str) -> None:
-    # One worker, which asks to retire (an engine ignored its limit) while it still holds a job waiting
-    # 10 s. New jobs must not wait for that job: the replacement starts at once, the old worker takes
+    # One worker, which asks to retire (an engine ignored its limit) while it still holds a job waiting on
+    # its upstream until the test lets it answer (it used to wait a fixed 10 s: most of the test's time, and
+    # a race on a loaded machine). New jobs must not wait for that job: the replacement starts at once, the old worker takes
     # jobs until it is ready, then drains beside it. (The replacement used to start when the old worker
     # exited: with every worker retiring at once, no job could start until their longest job ended;
     # the mixed-load test saw 4-7 s waits.)
     hostile_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
                   " return [Array.prototype.reverse.call({ length: 2 ** 32 - 1 }),"
                   " Array.prototype.lastIndexOf.call({ length: 2 ** 53 - 1 }, 1)] }")
+    answer = asyncio.Event()
+
+    async def held(_: web.Request) -> web.Response:
+        await answer.wait()
+        return web.json_response({"apiKey": "long"})
+
+    app = web.Application()
+    app.router.add_get("/held", held)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
     long_js = ("exports.getCredentialsFromConnectionParameters = async function () {"
-               " await new Promise((r) => setTimeout(r, 10000)); return { apiKey: 'long' } }")
-    config = ServerConfig(port=0, workers=1, jobs_per_worker=4, queue_size=4,
+               f" return (await fetch('http://127.0.0.1:{runner.addresses[0][1]}/held')).json() }}")
+    config = ServerConfig(port=0, workers=1, jobs_per_worker=4, queue_size=4, allow_hosts=("127.0.0.1",),
                           connectors_dir=write_demo_connector(tmp_path), engine=engine)  # type: ignore[arg-type]
     service = await start_service(config)
     try:
@@ -791,12 +803,15 @@ async def test_a_retiring_worker_is_replaced_at_once_not_after_its_last_job(tmp_
         nice = {int((task / "stat").read_text().rsplit(")", 1)[1].split()[16])
                 for task in Path(f"/proc/{first_pid}/task").iterdir()}
         assert LOWEST_PRIORITY in nice  # its threads (the abandoned engine's included) yield the cores
+        answer.set()
         status, body, _ = await long
         assert (status, body["status"], body["output"]) == (200, "succeeded", {"apiKey": "long"})
         await wait_until(lambda: first_pid not in pool.pids(), timeout=10)
         assert await service.metric("connector_executor_worker_restarts_total") == 1
     finally:
+        answer.set()
         await stop_service(service)
+        await runner.cleanup()
 
 
 async def test_a_job_nested_past_the_encoder_limit_fails_alone(tmp_path: Path) -> None:
