@@ -23,6 +23,8 @@ from tree_sitter import Language, Parser, Query, QueryCursor
 COMPACT_AFTER = 3  # uses of a prelude before its comments go
 _MAX_TRACKED = 1024  # distinct preludes counted (each module's set of units gives one)
 
+_LANGUAGE = Language(tree_sitter_javascript.language())
+_COMMENTS = Query(_LANGUAGE, "(comment) @comment")
 _uses: Counter[str] = Counter()
 _lock = threading.Lock()
 
@@ -41,9 +43,8 @@ def for_v8(prelude: str) -> str:
 def without_comments(source: str) -> str:
     """`source` with every comment replaced by the line breaks it spans (or one space)."""
     data = source.encode("utf-8", "surrogatepass")
-    with _lock:  # a parser is used by one thread at a time
-        tree = _parser().parse(data)
-        comments = QueryCursor(_comments()).captures(tree.root_node).get("comment", [])
+    tree = Parser(_LANGUAGE).parse(data)  # a parser of its own: callers may be on any thread
+    comments = QueryCursor(_COMMENTS).captures(tree.root_node).get("comment", [])
     if tree.root_node.has_error:
         return source
     cuts = sorted((node.start_byte, node.end_byte) for node in comments)
@@ -56,13 +57,3 @@ def without_comments(source: str) -> str:
         at = end
     out += data[at:]
     return out.decode("utf-8", "surrogatepass")
-
-
-@functools.cache
-def _parser() -> Parser:
-    return Parser(Language(tree_sitter_javascript.language()))
-
-
-@functools.cache
-def _comments() -> Query:
-    return Query(Language(tree_sitter_javascript.language()), "(comment) @comment")
